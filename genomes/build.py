@@ -1,0 +1,54 @@
+"""Graph -> ``nn.Module`` that runs the DAG in execution order."""
+
+from __future__ import annotations
+
+import networkx as nx
+import torch
+from torch import nn
+
+from genomes.graph import execution_order, inputs_of
+from genomes.modules import Normalize
+
+
+def make_layer(op: str, args: tuple) -> nn.Module:
+    """Instantiate one graph node's layer; ``op`` is a ``torch.nn`` class name or ``Normalize``."""
+    if op == "Normalize":
+        return Normalize(*args)
+    return getattr(nn, op)(*args)
+
+
+class GraphModule(nn.Module):
+    """A network built from a genome graph.
+
+    Layers are registered under their node names, the same attribute names that the generated
+    standalone source uses, so state dicts move between the two unchanged.
+    """
+
+    def __init__(self, graph: nx.DiGraph) -> None:
+        super().__init__()
+        self._steps: list[tuple[str, list[str]]] = []
+        for node in execution_order(graph):
+            op = graph.nodes[node]["op"]
+            if op == "input":
+                continue
+            if op != "add":
+                self.add_module(node, make_layer(op, graph.nodes[node]["args"]))
+            self._steps.append((node, inputs_of(graph, node)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values = {"input": x}
+        for node, sources in self._steps:
+            if node in self._modules:
+                values[node] = self._modules[node](values[sources[0]])
+            else:
+                total = values[sources[0]]
+                for source in sources[1:]:
+                    total = total + values[source]
+                values[node] = total
+        return values[node]
+
+    def set_normalization(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        """Store the training split's statistics in the network's ``Normalize`` layer."""
+        norm = self.get_submodule("normalize")
+        norm.mean.copy_(mean.reshape(norm.mean.shape))
+        norm.std.copy_(std.reshape(norm.std.shape))

@@ -1,0 +1,168 @@
+"""Genome -> networkx DiGraph: nodes are single torch.nn layers with their arguments, edges the
+data flow. Shapes, parameters and multiply-accumulates are inferred while the graph is built, so
+``count_params`` and ``count_flops`` need no forward pass.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import networkx as nx
+
+from genomes.genome import Genome, LayerGene
+from genomes.space import Problem
+from genomes.vocabulary import ACTIVATIONS
+
+Shape = tuple[int, ...]
+
+
+def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
+    """Build the computation DAG of ``genome`` for inputs of ``problem.input_shape``.
+
+    Every node has ``op`` (a ``torch.nn`` class name, ``Normalize``, ``input`` or ``add``),
+    ``args`` for the constructor, the output ``shape`` without the batch axis, ``params`` and
+    ``macs``. The order of insertion (``index``) is the execution order.
+    """
+    builder = _GraphBuilder(problem.input_shape)
+    stem_shape = (problem.input_shape[0], 1, 1) if problem.is_image else problem.input_shape
+    x = builder.layer("normalize", "input", "Normalize", stem_shape)
+    if genome.family == "mlp" and len(problem.input_shape) > 1:
+        x = builder.layer("flatten", x, "Flatten")
+    outputs = [x]
+    for index, gene in enumerate(genome.layers, start=1):
+        block = _mlp_block if genome.family == "mlp" else _cnn_block
+        x = block(builder, f"b{index}", x, gene)
+        sources = sorted(src for src, dst in genome.skips if dst == index)
+        if sources:
+            terms = [x] + [_project(builder, f"skip{s}_{index}", outputs[s], x) for s in sources]
+            x = builder.add(f"b{index}_add", terms)
+        outputs.append(x)
+    if genome.family == "cnn":
+        x = builder.layer("head_pool", x, "AdaptiveAvgPool2d", 1)
+        x = builder.layer("head_flatten", x, "Flatten")
+    builder.layer("head", x, "Linear", builder.shape(x)[0], problem.num_classes)
+    return builder.graph
+
+
+def count_params(graph: nx.DiGraph) -> int:
+    return int(sum(data["params"] for _, data in graph.nodes(data=True)))
+
+
+def count_flops(graph: nx.DiGraph) -> int:
+    """FLOPs of one sample: two per multiply-accumulate in linear and convolution layers."""
+    return int(2 * sum(data["macs"] for _, data in graph.nodes(data=True)))
+
+
+def execution_order(graph: nx.DiGraph) -> list[str]:
+    return sorted(graph.nodes, key=lambda n: graph.nodes[n]["index"])
+
+
+def inputs_of(graph: nx.DiGraph, node: str) -> list[str]:
+    """Predecessors in a fixed order (the main path first), so additions are reproducible."""
+    return sorted(graph.predecessors(node), key=lambda n: graph.edges[n, node]["slot"])
+
+
+def _mlp_block(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> str:
+    x = builder.layer(f"{name}_linear", x, "Linear", builder.shape(x)[0], gene.width)
+    if gene.norm == "batch":
+        x = builder.layer(f"{name}_norm", x, "BatchNorm1d", gene.width)
+    elif gene.norm == "layer":
+        x = builder.layer(f"{name}_norm", x, "LayerNorm", gene.width)
+    x = builder.layer(f"{name}_act", x, ACTIVATIONS.get(gene.activation))
+    if gene.dropout > 0:
+        x = builder.layer(f"{name}_drop", x, "Dropout", gene.dropout)
+    return x
+
+
+def _cnn_block(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> str:
+    kernel = gene.kernel_size or 3
+    stride = 2 if gene.downsample == "stride" else 1
+    in_channels = builder.shape(x)[0]
+    x = builder.layer(f"{name}_conv", x, "Conv2d", in_channels, gene.width, kernel, stride,
+                      kernel // 2)
+    if gene.norm == "batch":
+        x = builder.layer(f"{name}_norm", x, "BatchNorm2d", gene.width)
+    elif gene.norm == "layer":
+        x = builder.layer(f"{name}_norm", x, "GroupNorm", 1, gene.width)
+    x = builder.layer(f"{name}_act", x, ACTIVATIONS.get(gene.activation))
+    if gene.downsample == "pool":
+        x = builder.layer(f"{name}_pool", x, "MaxPool2d", 2, 2, 0, 1, False, True)
+    if gene.dropout > 0:
+        x = builder.layer(f"{name}_drop", x, "Dropout", gene.dropout)
+    return x
+
+
+def _project(builder: _GraphBuilder, name: str, source: str, target: str) -> str:
+    """Bring ``source`` to the shape of ``target``: pool to its size, then a 1x1 / linear map."""
+    src, dst = builder.shape(source), builder.shape(target)
+    x = source
+    if len(dst) == 3 and src[1:] != dst[1:]:
+        x = builder.layer(f"{name}_pool", x, "AdaptiveAvgPool2d", dst[1:])
+    if src[0] != dst[0]:
+        if len(dst) == 3:
+            x = builder.layer(f"{name}_proj", x, "Conv2d", src[0], dst[0], 1, 1, 0, 1, 1, False)
+        else:
+            x = builder.layer(f"{name}_proj", x, "Linear", src[0], dst[0], False)
+    return x
+
+
+class _GraphBuilder:
+    def __init__(self, input_shape: Shape) -> None:
+        self.graph = nx.DiGraph()
+        self._add_node("input", "input", (), tuple(input_shape), 0, 0)
+
+    def shape(self, node: str) -> Shape:
+        return self.graph.nodes[node]["shape"]
+
+    def layer(self, name: str, source: str, op: str, *args: Any) -> str:
+        out_shape, params, macs = _layer_stats(op, args, self.shape(source))
+        self._add_node(name, op, args, out_shape, params, macs)
+        self.graph.add_edge(source, name, slot=0)
+        return name
+
+    def add(self, name: str, sources: list[str]) -> str:
+        self._add_node(name, "add", (), self.shape(sources[0]), 0, 0)
+        for slot, source in enumerate(sources):
+            self.graph.add_edge(source, name, slot=slot)
+        return name
+
+    def _add_node(
+        self, name: str, op: str, args: tuple[Any, ...], shape: Shape, params: int, macs: int
+    ) -> None:
+        index = self.graph.number_of_nodes()
+        self.graph.add_node(name, op=op, args=args, shape=shape, params=params, macs=macs,
+                            index=index)
+
+
+def _layer_stats(op: str, args: tuple[Any, ...], shape: Shape) -> tuple[Shape, int, int]:
+    """Output shape, parameter count and multiply-accumulates of one layer on one sample."""
+    if op == "Linear":
+        in_f, out_f = args[0], args[1]
+        bias = args[2] if len(args) > 2 else True
+        return (out_f,), in_f * out_f + (out_f if bias else 0), in_f * out_f
+    if op == "Conv2d":
+        cin, cout, k, stride, pad = args[:5]
+        bias = args[7] if len(args) > 7 else True
+        h, w = (_conv_size(s, k, stride, pad) for s in shape[1:])
+        return (cout, h, w), cin * cout * k * k + (cout if bias else 0), cin * cout * k * k * h * w
+    if op in ("BatchNorm1d", "BatchNorm2d", "LayerNorm"):
+        return shape, 2 * args[0], 0
+    if op == "GroupNorm":
+        return shape, 2 * args[1], 0
+    if op == "MaxPool2d":
+        k, stride, pad = args[:3]
+        h, w = (_conv_size(s, k, stride, pad, ceil=True) for s in shape[1:])
+        return (shape[0], h, w), 0, 0
+    if op == "AdaptiveAvgPool2d":
+        size = args[0] if isinstance(args[0], tuple) else (args[0], args[0])
+        return (shape[0], *size), 0, 0
+    if op == "Flatten":
+        return (math.prod(shape),), 0, 0
+    return shape, 0, 0
+
+
+def _conv_size(size: int, kernel: int, stride: int, pad: int, ceil: bool = False) -> int:
+    span = size + 2 * pad - kernel
+    steps = -(-span // stride) if ceil else span // stride
+    return steps + 1
