@@ -1,0 +1,37 @@
+"""Training, latency measurement and the worker pool that evaluates genomes."""
+
+from evaluators.data import TrainingData
+from evaluators.devices import DeviceError, available_cpus, resolve_slots
+from evaluators.errors import EvaluationError
+from evaluators.latency import LatencySettings, LatencyStats, measure_latency
+from evaluators.optim import OPTIMIZERS, SCHEDULES, lr_factor
+from evaluators.pool import LocalPool
+from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_model, train
+from evaluators.trial import TrialRequest, TrialResult, TrialStatus, trial_seed
+from evaluators.worker import EvaluationSettings, evaluate_trial
+
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "EvaluationError",
+    "DeviceError",
+    "EvaluationSettings",
+    "LatencySettings",
+    "LatencyStats",
+    "LocalPool",
+    "TrainOutcome",
+    "TrainSettings",
+    "TrainingData",
+    "TrialRequest",
+    "TrialResult",
+    "TrialStatus",
+    "accuracy_of",
+    "available_cpus",
+    "build_model",
+    "evaluate_trial",
+    "lr_factor",
+    "measure_latency",
+    "resolve_slots",
+    "train",
+    "trial_seed",
+]

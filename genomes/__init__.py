@@ -3,6 +3,7 @@
 from genomes.build import GraphModule
 from genomes.codegen import generate_source
 from genomes.errors import AutoMLError, InvalidGenomeError, SearchSpaceError
+from genomes.registry import Registry
 from genomes.genome import SCHEMA_VERSION, Genome, LayerGene, TrainGene
 from genomes.graph import count_flops, count_params, genome_to_graph
 from genomes.operators import Individual, crossover, make_toolbox, mutate
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidGenomeError",
     "LayerGene",
     "Problem",
+    "Registry",
     "SearchSpace",
     "SearchSpaceError",
     "TrainGene",

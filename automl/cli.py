@@ -1,0 +1,66 @@
+"""The ``automl`` command. Heavy imports (torch) happen inside commands, so ``--help`` and
+bad-input errors answer at once."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from automl.errors import AutoMLError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Group(click.Group):
+    """Turns project errors into one line and exit code 2; tracebacks only with ``--debug``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AutoMLError as exc:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            click.echo("interrupted: finished trials are saved in the run directory", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Group)
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Evolutionary joint architecture and hyperparameter search."""
+    ctx.meta["debug"] = debug
+
+
+@main.command()
+@click.argument("config_path", metavar="CONFIG.yaml", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Run directory (default: output).")
+@click.option("--budget", type=click.IntRange(min=1), help="Number of evaluations.")
+@click.option("--workers", type=click.IntRange(min=1), help="Number of worker processes.")
+@click.option("--seed", type=int, help="Search seed.")
+def search(config_path: Path, out: Path | None, budget: int | None, workers: int | None,
+           seed: int | None) -> None:
+    """Search networks for the dataset described in CONFIG.yaml."""
+    from automl.config import load_config
+
+    overrides = {key: value for key, value in {
+        "search.evaluations": budget, "evaluator.workers": workers, "search.seed": seed,
+        "output": None if out is None else str(out)}.items() if value is not None}
+    config = load_config(config_path, overrides)
+
+    from automl.report_table import front_table
+    from automl.runner import run_search
+
+    console = Console()
+    summary = run_search(config, Path(config.output), console)
+    console.print(front_table(summary.front))
+    console.print(f"{summary.finished} trials finished ({summary.failed} failed); "
+                  f"outputs in {summary.run_dir}")

@@ -1,0 +1,237 @@
+"""The YAML config: parsed by pydantic with unknown keys forbidden, then turned at once into the
+core dataclasses. Every error names the file, the key path, the rule and the value given."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from automl.errors import ConfigError
+from evaluators import EvaluationSettings, LatencySettings, TrainSettings
+from genomes import FloatRange, IntRange, SearchSpace, SearchSpaceError
+from search import Constraints, SearchSettings
+
+IntSpec = int | list[int]
+FloatSpec = float | list[float]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetConfig(_Section):
+    name: str = "digits"
+    root: str | None = None
+    path: str | None = None
+    label_column: str = "label"
+    download: bool = False
+    image_size: int = Field(32, ge=4, le=1024)
+    val_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    seed: int = 0
+
+
+class SpaceConfig(_Section):
+    """Each gene: ``[low, high]`` or a fixed number for ranges, a list or one value for choices."""
+
+    families: list[Literal["mlp", "cnn"]] | Literal["mlp", "cnn"] = ["mlp"]
+    depth: IntSpec = [1, 4]
+    width: IntSpec = [16, 256]
+    channels: IntSpec = [8, 64]
+    activations: list[str] | str = ["relu", "gelu", "silu", "tanh"]
+    norms: list[str] | str = ["none"]
+    dropout: FloatSpec = [0.0, 0.5]
+    kernel_sizes: list[int] | int = [3]
+    downsamples: list[str] | str = ["none", "pool"]
+    skips: bool = False
+    optimizers: list[str] | str = ["sgd", "adam", "adamw"]
+    lr: FloatSpec = [1.0e-4, 1.0e-1]
+    schedules: list[str] | str = ["constant"]
+    warmup_epochs: IntSpec = 0
+    batch_sizes: list[int] | int = [16, 32, 64, 128]
+    weight_decay: FloatSpec = [1.0e-6, 1.0e-2]
+    label_smoothing: FloatSpec = 0.0
+    augment: list[bool] | bool = [False]
+    max_epochs: IntSpec = 30
+    max_params: int | None = Field(None, ge=1)
+
+    @field_validator("depth", "width", "channels", "warmup_epochs", "max_epochs", "dropout",
+                     "lr", "weight_decay", "label_smoothing")
+    @classmethod
+    def _two_bounds(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) != 2:
+            raise ValueError("a range must be [low, high] or a single fixed value")
+        return value
+
+
+class SearchConfig(_Section):
+    population: int = Field(16, ge=2)
+    evaluations: int = Field(64, ge=1)
+    seed: int = 0
+    mode: Literal["async"] = "async"
+    crossover_probability: float = Field(0.9, ge=0.0, le=1.0)
+
+
+class ConstraintsConfig(_Section):
+    max_latency_ms: float | None = Field(None, gt=0)
+    max_params: int | None = Field(None, ge=1)
+    max_flops: int | None = Field(None, ge=1)
+
+
+class EvaluatorConfig(_Section):
+    backend: Literal["local"] = "local"
+    devices: Literal["auto"] | list[str] = "auto"
+    workers_per_device: int = Field(1, ge=1, le=64)
+    workers: int | None = Field(None, ge=1, le=256)
+    max_epochs: int = Field(30, ge=1)
+    patience: int = Field(4, ge=1)
+    min_delta: float = Field(0.0, ge=0.0)
+    trial_timeout_s: float | None = Field(None, gt=0)
+
+
+class LatencyConfig(_Section):
+    device: str = "cpu"
+    batch_size: int = Field(1, ge=1)
+    threads: int = Field(1, ge=1)
+    warmup_calls: int = Field(20, ge=1)
+    blocks: int = Field(7, ge=3)
+
+
+Objective = Literal["accuracy", "latency", "params", "flops"]
+
+
+class Config(_Section):
+    dataset: DatasetConfig = DatasetConfig()
+    space: SpaceConfig = SpaceConfig()
+    search: SearchConfig = SearchConfig()
+    objectives: list[Objective] = Field(["accuracy", "latency"], min_length=2, max_length=4)
+    constraints: ConstraintsConfig = ConstraintsConfig()
+    evaluator: EvaluatorConfig = EvaluatorConfig()
+    latency: LatencyConfig = LatencyConfig()
+    output: str = "runs/run"
+
+    @field_validator("objectives")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("objectives must not repeat")
+        return value
+
+    def search_space(self) -> SearchSpace:
+        s = self.space
+        return SearchSpace(
+            families=_choices(s.families), depth=_int_range(s.depth),
+            width=_int_range(s.width, log=True), channels=_int_range(s.channels, log=True),
+            activations=_choices(s.activations), norms=_choices(s.norms),
+            dropout=_float_range(s.dropout), kernel_sizes=_choices(s.kernel_sizes),
+            downsamples=_choices(s.downsamples), skips=s.skips,
+            optimizers=_choices(s.optimizers), lr=_float_range(s.lr, log=True),
+            schedules=_choices(s.schedules), warmup_epochs=_int_range(s.warmup_epochs),
+            batch_sizes=_choices(s.batch_sizes),
+            weight_decay=_float_range(s.weight_decay, log=True),
+            label_smoothing=_float_range(s.label_smoothing), augment=_choices(s.augment),
+            max_epochs=_int_range(s.max_epochs), max_params=s.max_params,
+        )
+
+    def search_settings(self) -> SearchSettings:
+        c = self.constraints
+        return SearchSettings(
+            population=self.search.population, evaluations=self.search.evaluations,
+            seed=self.search.seed, objectives=tuple(self.objectives),
+            constraints=Constraints(c.max_latency_ms, c.max_params, c.max_flops),
+            crossover_probability=self.search.crossover_probability,
+        )
+
+    def evaluation_settings(self, device: str = "cpu") -> EvaluationSettings:
+        e, lat = self.evaluator, self.latency
+        return EvaluationSettings(
+            train=TrainSettings(e.max_epochs, e.patience, e.min_delta, device),
+            latency=LatencySettings(lat.device, lat.batch_size, lat.threads, lat.warmup_calls,
+                                    lat.blocks),
+        )
+
+
+def load_config(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None
+                ) -> Config:
+    """Read, merge CLI ``overrides`` (dotted key -> value) over the file, and validate."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: YAML syntax error{where}: {problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections; "
+                          f"got {type(raw).__name__}")
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(raw, dotted, value)
+    try:
+        config = Config.model_validate(raw)
+        config.search_space()
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from None
+    except SearchSpaceError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return config
+
+
+def write_config(config: Config, path: Path) -> None:
+    """Write the resolved config (file merged with CLI flags and defaults)."""
+    data = config.model_dump(mode="json")
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = raw
+    for key in parents:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[leaf] = value
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(error["loc"][:-1])
+        return f"unknown key `{key}`; allowed keys here: {', '.join(allowed)}{more}"
+    message = error["msg"][0].lower() + error["msg"][1:]
+    return f"`{key}`: {message}; got {error.get('input')!r}{more}"
+
+
+def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in parent:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return list(model.model_fields)
+
+
+def _choices(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _int_range(value: IntSpec, log: bool = False) -> IntRange:
+    low, high = (value, value) if isinstance(value, int) else value
+    return IntRange(low, high, log=log and low != high)
+
+
+def _float_range(value: FloatSpec, log: bool = False) -> FloatRange:
+    low, high = (value, value) if isinstance(value, (int, float)) else value
+    return FloatRange(float(low), float(high), log=log and low != high)

@@ -1,0 +1,117 @@
+"""The run's SQLite trial store (WAL mode): every change is committed in its own transaction,
+so a crash loses nothing finished and readers never block the search."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from automl.errors import RunDirectoryError
+from evaluators import TrialResult
+from genomes import Genome
+
+STORE_SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    trial_id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
+    genome TEXT NOT NULL,
+    genome_hash TEXT NOT NULL,
+    val_accuracy REAL,
+    test_accuracy REAL,
+    latency_ms REAL,
+    latency_spread REAL,
+    params INTEGER,
+    flops INTEGER,
+    epochs INTEGER NOT NULL DEFAULT 0,
+    seconds REAL NOT NULL DEFAULT 0,
+    curve TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    worker INTEGER,
+    started_at REAL NOT NULL,
+    finished_at REAL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRecord:
+    trial_id: int
+    status: str
+    genome: str
+    genome_hash: str
+    val_accuracy: float | None
+    test_accuracy: float | None
+    latency_ms: float | None
+    latency_spread: float | None
+    params: int | None
+    flops: int | None
+    epochs: int
+    seconds: float
+    curve: str
+    error: str | None
+    worker: int | None
+    started_at: float
+    finished_at: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RunStore:
+    """Trials of one run; ``RunStore(path)`` creates the file or opens an existing one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if version is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
+                             (str(STORE_SCHEMA_VERSION),))
+        elif int(version[0]) > STORE_SCHEMA_VERSION:
+            raise RunDirectoryError(f"{path}: store schema version {version[0]} is newer than "
+                                    f"this program supports ({STORE_SCHEMA_VERSION})")
+
+    def trial_started(self, trial_id: int, genome: Genome) -> None:
+        self._db.execute(
+            "INSERT INTO trials (trial_id, status, genome, genome_hash, started_at) "
+            "VALUES (?, 'RUNNING', ?, ?, ?)",
+            (trial_id, genome.to_json(), genome.hash(), time.time()))
+
+    def trial_finished(self, result: TrialResult) -> None:
+        self._db.execute(
+            "UPDATE trials SET status=?, val_accuracy=?, latency_ms=?, latency_spread=?, "
+            "params=?, flops=?, epochs=?, seconds=?, curve=?, error=?, worker=?, finished_at=? "
+            "WHERE trial_id=?",
+            (result.status.value, result.val_accuracy, result.latency_ms, result.latency_spread,
+             result.params, result.flops, result.epochs, result.seconds,
+             json.dumps(list(result.curve)), result.error, result.worker, time.time(),
+             result.trial_id))
+
+    def mark_interrupted(self) -> None:
+        """Trials left RUNNING by a stop were not finished; say so rather than leave them."""
+        self._db.execute("UPDATE trials SET status='INTERRUPTED', finished_at=? "
+                         "WHERE status='RUNNING'", (time.time(),))
+
+    def set_test_accuracy(self, trial_id: int, accuracy: float) -> None:
+        self._db.execute("UPDATE trials SET test_accuracy=? WHERE trial_id=?",
+                         (accuracy, trial_id))
+
+    def trials(self, status: str | None = None) -> list[TrialRecord]:
+        query = "SELECT * FROM trials"
+        args: tuple[Any, ...] = ()
+        if status is not None:
+            query, args = query + " WHERE status=?", (status,)
+        return [TrialRecord(*row) for row in self._db.execute(query + " ORDER BY trial_id", args)]
+
+    def close(self) -> None:
+        self._db.close()

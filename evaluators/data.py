@@ -1,0 +1,32 @@
+"""The tensors a worker trains on, sent to each worker once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from genomes import Problem
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Training and validation splits as raw model inputs (images in [0, 1], N x C x H x W;
+    tables as raw features), plus the training split's normalisation statistics that the
+    network's ``Normalize`` layer applies."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    mean: torch.Tensor
+    std: torch.Tensor
+    num_classes: int
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(tuple(self.x_train.shape[1:]), self.num_classes)
+
+    def to(self, device: str) -> TrainingData:
+        tensors = (self.x_train, self.y_train, self.x_val, self.y_val, self.mean, self.std)
+        return TrainingData(*(t.to(device) for t in tensors), num_classes=self.num_classes)

@@ -1,0 +1,45 @@
+"""Worker slots: which device each worker process trains on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from genomes import AutoMLError
+
+
+class DeviceError(AutoMLError, ValueError):
+    """A device list that this machine cannot provide."""
+
+
+def available_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def resolve_slots(devices: str | Sequence[str], workers_per_device: int = 1,
+                  workers: int | None = None) -> list[str]:
+    """One entry per worker process. ``auto``: every visible GPU ``workers_per_device`` times,
+    else one single-threaded CPU process per core. ``workers`` caps or sets the total."""
+    import torch
+
+    if devices == "auto":
+        gpus = [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+        slots = gpus * workers_per_device if gpus else ["cpu"] * available_cpus()
+    else:
+        for device in devices:
+            _check_device(device, torch.cuda.device_count())
+        slots = [d for d in devices for _ in range(workers_per_device)]
+    if workers is not None:
+        slots = [slots[i % len(slots)] for i in range(workers)]
+    return slots
+
+
+def _check_device(device: str, gpu_count: int) -> None:
+    if device == "cpu":
+        return
+    index = device.removeprefix("cuda:")
+    if device.startswith("cuda:") and index.isdigit() and int(index) < gpu_count:
+        return
+    visible = ["cpu"] + [f"cuda:{i}" for i in range(gpu_count)]
+    raise DeviceError(f"`evaluator.devices` entry {device!r} is not available here; "
+                      f"allowed: {visible}")

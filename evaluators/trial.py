@@ -1,0 +1,47 @@
+"""What a worker is asked to do and what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from genomes import Genome
+
+
+class TrialStatus(str, Enum):
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class TrialRequest:
+    trial_id: int
+    genome: Genome
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrialResult:
+    """The outcome of one trial. ``weights`` is a serialised state dict (``torch.save`` bytes)
+    so the parent can write it to disk without deserialising it."""
+
+    trial_id: int
+    status: TrialStatus
+    val_accuracy: float | None = None
+    latency_ms: float | None = None
+    latency_spread: float | None = None
+    params: int | None = None
+    flops: int | None = None
+    epochs: int = 0
+    seconds: float = 0.0
+    curve: tuple[float, ...] = ()
+    error: str | None = None
+    worker: int | None = None
+    weights: bytes | None = field(default=None, repr=False)
+
+
+def trial_seed(search_seed: int, trial_id: int) -> int:
+    """A per-trial seed that depends only on the search seed and the trial id, not the worker."""
+    return int(np.random.SeedSequence([search_seed, trial_id]).generate_state(1)[0])

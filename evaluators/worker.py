@@ -1,0 +1,90 @@
+"""One trial end to end (train, measure, serialise) and the loop a worker process runs."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+
+import torch
+
+from evaluators.data import TrainingData
+from evaluators.latency import LatencySettings, measure_latency
+from evaluators.trainer import TrainSettings, train
+from evaluators.trial import TrialRequest, TrialResult, TrialStatus
+from genomes import count_flops, count_params, genome_to_graph
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSettings:
+    train: TrainSettings = TrainSettings()
+    latency: LatencySettings = LatencySettings()
+
+
+def evaluate_trial(
+    request: TrialRequest,
+    data: TrainingData,
+    settings: EvaluationSettings,
+    latency_cache: dict[str, tuple[float, float]] | None = None,
+    worker: int | None = None,
+) -> TrialResult:
+    """Train and measure one genome; any exception becomes a FAILED result with its reason.
+
+    Latency depends on the architecture only, so it is looked up in ``latency_cache`` by the
+    genome's architecture hash before it is measured.
+    """
+    started = time.perf_counter()
+    genome = request.genome
+    try:
+        graph = genome_to_graph(genome, data.problem)
+        outcome = train(genome, data, settings.train, request.seed)
+        key = genome.architecture_hash()
+        cache = latency_cache if latency_cache is not None else {}
+        if key not in cache:
+            stats = measure_latency(outcome.model, data.problem.input_shape, settings.latency)
+            cache[key] = (stats.median_ms, stats.spread)
+        latency_ms, spread = cache[key]
+        buffer = io.BytesIO()
+        torch.save({k: v.cpu() for k, v in outcome.model.state_dict().items()}, buffer)
+    except Exception as exc:  # noqa: BLE001 - every failure of a trial is recorded, not raised
+        return TrialResult(request.trial_id, TrialStatus.FAILED, error=_describe(exc),
+                           seconds=time.perf_counter() - started, worker=worker)
+    finally:
+        if settings.train.device.startswith("cuda"):
+            torch.cuda.empty_cache()
+    return TrialResult(
+        trial_id=request.trial_id,
+        status=TrialStatus.COMPLETE,
+        val_accuracy=outcome.val_accuracy,
+        latency_ms=latency_ms,
+        latency_spread=spread,
+        params=count_params(graph),
+        flops=count_flops(graph),
+        epochs=outcome.epochs,
+        seconds=time.perf_counter() - started,
+        curve=outcome.curve,
+        worker=worker,
+        weights=buffer.getvalue(),
+    )
+
+
+def worker_main(worker: int, data: TrainingData, settings: EvaluationSettings,
+                tasks: Queue, results: Queue) -> None:
+    """Entry point of a worker process: one thread, data moved to its device once, then trials
+    until a ``None`` task arrives. Ctrl-C is left to the parent, which shuts the pool down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch.set_num_threads(1)
+    data = data.to(settings.train.device)
+    latency_cache: dict[str, tuple[float, float]] = {}
+    while (request := tasks.get()) is not None:
+        results.put(evaluate_trial(request, data, settings, latency_cache, worker))
+
+
+def _describe(exc: BaseException) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" (at {os.path.basename(frame.filename)}:{frame.lineno})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"

@@ -1,0 +1,71 @@
+"""NSGA-II ranking through pymoo: non-dominated sorting, crowding distance, constraint
+domination (feasible before infeasible, infeasible by total violation), survival and binary
+tournament. All objectives are minimised here; callers negate the ones they maximise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
+from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Per individual: front index (0 is best; infeasible ranks follow every feasible front)
+    and crowding distance within its front (larger is more isolated, so preferred)."""
+
+    rank: np.ndarray
+    crowding: np.ndarray
+
+
+def rank_population(objectives: np.ndarray, violation: np.ndarray | None = None) -> Ranking:
+    objectives = np.asarray(objectives, dtype=float)
+    n = objectives.shape[0]
+    violation = np.zeros(n) if violation is None else np.asarray(violation, dtype=float)
+    rank = np.zeros(n, dtype=int)
+    crowding = np.zeros(n)
+    feasible = np.flatnonzero(violation <= 0)
+    fronts = NonDominatedSorting().do(objectives[feasible]) if feasible.size else []
+    for k, front in enumerate(fronts):
+        members = feasible[front]
+        rank[members] = k
+        crowding[members] = calc_crowding_distance(objectives[members])
+    infeasible = np.flatnonzero(violation > 0)
+    if infeasible.size:
+        levels = np.unique(violation[infeasible], return_inverse=True)[1]
+        rank[infeasible] = len(fronts) + levels.reshape(-1)
+    return Ranking(rank, crowding)
+
+
+def survive(objectives: np.ndarray, n_survive: int, rng: np.random.Generator,
+            violation: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the ``n_survive`` best individuals by (rank, -crowding), ties broken at
+    random from ``rng``."""
+    ranking = rank_population(objectives, violation)
+    n = len(ranking.rank)
+    order = np.lexsort((rng.permutation(n), -ranking.crowding, ranking.rank))
+    return order[: min(n_survive, n)]
+
+
+def binary_tournament(ranking: Ranking, n_winners: int, rng: np.random.Generator) -> np.ndarray:
+    """Winners of ``n_winners`` binary tournaments on (rank, crowding), random on a tie."""
+    n = len(ranking.rank)
+    pairs = rng.integers(0, n, size=(n_winners, 2))
+    winners = np.empty(n_winners, dtype=int)
+    for i, (a, b) in enumerate(pairs):
+        key_a = (ranking.rank[a], -ranking.crowding[a])
+        key_b = (ranking.rank[b], -ranking.crowding[b])
+        if key_a == key_b:
+            winners[i] = a if rng.random() < 0.5 else b
+        else:
+            winners[i] = a if key_a < key_b else b
+    return winners
+
+
+def non_dominated(objectives: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the first front among feasible individuals (all, if none is feasible)."""
+    ranking = rank_population(objectives, violation)
+    return np.flatnonzero(ranking.rank == ranking.rank.min()) if len(ranking.rank) else \
+        np.array([], dtype=int)
