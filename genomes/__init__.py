@@ -3,10 +3,10 @@
 from genomes.build import GraphModule
 from genomes.codegen import generate_source
 from genomes.errors import AutoMLError, InvalidGenomeError, SearchSpaceError
-from genomes.registry import Registry
 from genomes.genome import SCHEMA_VERSION, Genome, LayerGene, TrainGene
 from genomes.graph import count_flops, count_params, genome_to_graph
 from genomes.operators import Individual, crossover, make_toolbox, mutate
+from genomes.registry import Registry
 from genomes.repair import repair
 from genomes.sampling import sample_genome
 from genomes.space import FloatRange, IntRange, Problem, SearchSpace

@@ -1,0 +1,51 @@
+"""The real spawn pool with real processes and real signals."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+
+from evaluators import EvaluationSettings, LocalPool, TrainSettings, TrialRequest, TrialStatus
+from genomes import Genome, LayerGene, TrainGene
+
+ENDLESS = TrainSettings(max_epochs=100_000, patience=100_000)
+
+
+def _genome(width: int, epochs: int) -> Genome:
+    return Genome("mlp", (LayerGene(width, "relu"),) * 3,
+                  TrainGene("adam", 1e-3, 16, 1e-5, max_epochs=epochs))
+
+
+def _worker_pid(index: int) -> int:
+    for child in multiprocessing.active_children():
+        if child.name == f"automl-worker-{index}":
+            return child.pid
+    raise AssertionError(f"worker {index} is not running")
+
+
+def test_killed_worker_is_replaced_and_the_pool_finishes(tiny_data) -> None:
+    with LocalPool(tiny_data, EvaluationSettings(train=ENDLESS), ["cpu", "cpu"]) as pool:
+        pool.submit(TrialRequest(0, _genome(128, 100_000), 0))
+        for trial_id in (1, 2, 3):
+            pool.submit(TrialRequest(trial_id, _genome(8 + trial_id, 2), trial_id))
+        time.sleep(6)  # both workers have started and trial 0 is mid-training
+        os.kill(_worker_pid(0), signal.SIGKILL)
+        results = {r.trial_id: r for r in pool.results()}
+    assert sorted(results) == [0, 1, 2, 3], "every submission must get exactly one result"
+    assert results[0].status is TrialStatus.FAILED
+    assert "worker process died (exit code -9)" in results[0].error
+    for trial_id in (1, 2, 3):
+        assert results[trial_id].status is TrialStatus.COMPLETE, results[trial_id].error
+
+
+def test_trial_past_its_timeout_is_killed_and_the_next_one_runs(tiny_data) -> None:
+    settings = EvaluationSettings(train=ENDLESS)
+    with LocalPool(tiny_data, settings, ["cpu"], trial_timeout=6.0) as pool:
+        pool.submit(TrialRequest(0, _genome(128, 100_000), 0))
+        pool.submit(TrialRequest(1, _genome(8, 2), 1))
+        results = {r.trial_id: r for r in pool.results()}
+    assert results[0].status is TrialStatus.FAILED
+    assert "timed out after 6 s" in results[0].error
+    assert results[1].status is TrialStatus.COMPLETE, results[1].error

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from evaluators import (
+    OPTIMIZERS,
+    SCHEDULES,
+    EvaluationError,
+    EvaluationSettings,
+    LatencySettings,
+    TrainSettings,
+    TrialRequest,
+    TrialStatus,
+    accuracy_of,
+    evaluate_trial,
+    lr_factor,
+    measure_latency,
+    train,
+)
+from genomes import Genome, LayerGene, TrainGene
+from genomes import OPTIMIZERS as OPTIMIZER_NAMES
+from genomes import SCHEDULES as SCHEDULE_NAMES
+
+
+def _genome(lr: float = 3e-3, epochs: int = 30, optimizer: str = "adam",
+            schedule: str = "constant", augment: bool = False) -> Genome:
+    return Genome("mlp", (LayerGene(16, "relu", norm="batch"),),
+                  TrainGene(optimizer, lr, 16, 1e-5, schedule=schedule, max_epochs=epochs,
+                            augment=augment))
+
+
+def test_registries_cover_the_genome_vocabulary() -> None:
+    assert set(OPTIMIZERS.names()) == set(OPTIMIZER_NAMES)
+    assert set(SCHEDULES.names()) == set(SCHEDULE_NAMES)
+
+
+@pytest.mark.parametrize("schedule", SCHEDULE_NAMES)
+def test_schedules_warm_up_then_stay_within_the_base_rate(schedule: str) -> None:
+    factors = [lr_factor(schedule, step, 100, 10) for step in range(100)]
+    assert factors[0] == pytest.approx(0.1), "warm-up should start at 1/warmup_steps"
+    assert factors[9] == pytest.approx(1.0)
+    assert all(0.0 <= f <= 1.0 + 1e-9 for f in factors)
+    if schedule != "constant":
+        assert factors[-1] < 0.5, f"{schedule} should decay by the end"
+
+
+def test_early_stopping_stops_and_restores_the_best_weights(tiny_data) -> None:
+    settings = TrainSettings(max_epochs=60, patience=2)
+    outcome = train(_genome(), tiny_data, settings, seed=0)
+    assert outcome.epochs < 60, "patience 2 should stop long before 60 epochs on easy data"
+    assert outcome.epochs == len(outcome.curve)
+    assert outcome.val_accuracy == max(outcome.curve)
+    restored = accuracy_of(outcome.model, tiny_data.x_val, tiny_data.y_val)
+    assert restored == pytest.approx(outcome.val_accuracy), "best weights were not restored"
+
+
+def test_training_is_deterministic_for_a_seed(tiny_data) -> None:
+    a = train(_genome(epochs=3), tiny_data, TrainSettings(), seed=11)
+    b = train(_genome(epochs=3), tiny_data, TrainSettings(), seed=11)
+    assert a.curve == b.curve
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZER_NAMES)
+def test_every_optimizer_and_augmentation_trains(tiny_data, optimizer: str) -> None:
+    outcome = train(_genome(epochs=2, optimizer=optimizer, schedule="onecycle", augment=True),
+                    tiny_data, TrainSettings(), seed=0)
+    assert outcome.epochs == 2 and 0.0 <= outcome.val_accuracy <= 1.0
+
+
+def test_epoch_callback_can_stop_a_trial(tiny_data) -> None:
+    seen = []
+    outcome = train(_genome(epochs=10), tiny_data, TrainSettings(patience=10), seed=0,
+                    on_epoch=lambda epoch, acc: seen.append(epoch) or epoch < 3)
+    assert seen == [1, 2, 3] and outcome.stopped_by_callback and outcome.epochs == 3
+
+
+def test_non_finite_loss_raises_and_becomes_a_failed_trial(tiny_data) -> None:
+    exploding = _genome(lr=1e12, optimizer="sgd")
+    with pytest.raises(EvaluationError, match="non-finite training loss"):
+        train(exploding, tiny_data, TrainSettings(), seed=0)
+    result = evaluate_trial(TrialRequest(7, exploding, 0), tiny_data, EvaluationSettings())
+    assert result.status is TrialStatus.FAILED
+    assert "non-finite training loss" in result.error
+    assert result.trial_id == 7 and result.weights is None
+
+
+def test_completed_trial_carries_metrics_and_loadable_weights(tiny_data) -> None:
+    import io
+
+    result = evaluate_trial(TrialRequest(1, _genome(epochs=2), 0), tiny_data,
+                            EvaluationSettings())
+    assert result.status is TrialStatus.COMPLETE, result.error
+    assert result.latency_ms > 0 and result.params > 0 and result.flops > 0
+    state = torch.load(io.BytesIO(result.weights), weights_only=True)
+    assert "normalize.mean" in state and "head.weight" in state
+
+
+def test_latency_is_positive_and_larger_for_a_larger_network() -> None:
+    small = torch.nn.Linear(8, 8)
+    large = torch.nn.Sequential(*[torch.nn.Linear(512, 512) for _ in range(4)])
+    settings = LatencySettings(blocks=5, block_seconds=0.005)
+    t_small = measure_latency(small, (8,), settings)
+    t_large = measure_latency(torch.nn.Sequential(torch.nn.Linear(8, 512), large), (8,),
+                              settings)
+    assert 0 < t_small.median_ms < t_large.median_ms
+    assert t_small.spread >= 0
