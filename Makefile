@@ -7,12 +7,12 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/automl search experiments/digits.yaml --out runs/digits-demo --overwrite
+	rm -rf runs/digits-demo
+	$(BIN)/automl search experiments/digits.yaml --out runs/digits-demo
 
 test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q

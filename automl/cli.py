@@ -1,5 +1,5 @@
-"""The ``automl`` command. Heavy imports (torch) happen inside commands, so ``--help`` and
-bad-input errors answer at once."""
+"""The ``automl`` command. Heavy imports (torch) happen inside commands, so ``--help`` answers
+at once."""
 
 from __future__ import annotations
 
@@ -46,14 +46,22 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--budget", type=click.IntRange(min=1), help="Number of evaluations.")
 @click.option("--workers", type=click.IntRange(min=1), help="Number of worker processes.")
 @click.option("--seed", type=int, help="Search seed.")
-def search(config_path: Path, out: Path | None, budget: int | None, workers: int | None,
-           seed: int | None) -> None:
+def search(
+    config_path: Path, out: Path | None, budget: int | None, workers: int | None, seed: int | None
+) -> None:
     """Search networks for the dataset described in CONFIG.yaml."""
     from automl.config import load_config
 
-    overrides = {key: value for key, value in {
-        "search.evaluations": budget, "evaluator.workers": workers, "search.seed": seed,
-        "output": None if out is None else str(out)}.items() if value is not None}
+    overrides = {
+        key: value
+        for key, value in {
+            "search.evaluations": budget,
+            "evaluator.workers": workers,
+            "search.seed": seed,
+            "output": None if out is None else str(out),
+        }.items()
+        if value is not None
+    }
     config = load_config(config_path, overrides)
 
     from automl.report_table import front_table
@@ -62,5 +70,11 @@ def search(config_path: Path, out: Path | None, budget: int | None, workers: int
     console = Console()
     summary = run_search(config, Path(config.output), console)
     console.print(front_table(summary.front))
-    console.print(f"{summary.finished} trials finished ({summary.failed} failed); "
-                  f"outputs in {summary.run_dir}")
+    console.print(
+        f"{summary.finished} trials finished ({summary.failed} failed); "
+        f"outputs in {summary.run_dir}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from automl.data import READERS
 from automl.errors import ConfigError
 from evaluators import EvaluationSettings, LatencySettings, TrainSettings
 from genomes import FloatRange, IntRange, SearchSpace, SearchSpaceError
@@ -33,6 +34,13 @@ class DatasetConfig(_Section):
     val_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     seed: int = 0
+
+    @field_validator("name")
+    @classmethod
+    def _known_dataset(cls, value: str) -> str:
+        if value not in READERS:
+            raise ValueError(f"must be one of {list(READERS.names())}")
+        return value
 
 
 class SpaceConfig(_Section):
@@ -59,8 +67,17 @@ class SpaceConfig(_Section):
     max_epochs: IntSpec = 30
     max_params: int | None = Field(None, ge=1)
 
-    @field_validator("depth", "width", "channels", "warmup_epochs", "max_epochs", "dropout",
-                     "lr", "weight_decay", "label_smoothing")
+    @field_validator(
+        "depth",
+        "width",
+        "channels",
+        "warmup_epochs",
+        "max_epochs",
+        "dropout",
+        "lr",
+        "weight_decay",
+        "label_smoothing",
+    )
     @classmethod
     def _two_bounds(cls, value: Any) -> Any:
         if isinstance(value, list) and len(value) != 2:
@@ -124,24 +141,35 @@ class Config(_Section):
     def search_space(self) -> SearchSpace:
         s = self.space
         return SearchSpace(
-            families=_choices(s.families), depth=_int_range(s.depth),
-            width=_int_range(s.width, log=True), channels=_int_range(s.channels, log=True),
-            activations=_choices(s.activations), norms=_choices(s.norms),
-            dropout=_float_range(s.dropout), kernel_sizes=_choices(s.kernel_sizes),
-            downsamples=_choices(s.downsamples), skips=s.skips,
-            optimizers=_choices(s.optimizers), lr=_float_range(s.lr, log=True),
-            schedules=_choices(s.schedules), warmup_epochs=_int_range(s.warmup_epochs),
+            families=_choices(s.families),
+            depth=_int_range(s.depth),
+            width=_int_range(s.width, log=True),
+            channels=_int_range(s.channels, log=True),
+            activations=_choices(s.activations),
+            norms=_choices(s.norms),
+            dropout=_float_range(s.dropout),
+            kernel_sizes=_choices(s.kernel_sizes),
+            downsamples=_choices(s.downsamples),
+            skips=s.skips,
+            optimizers=_choices(s.optimizers),
+            lr=_float_range(s.lr, log=True),
+            schedules=_choices(s.schedules),
+            warmup_epochs=_int_range(s.warmup_epochs),
             batch_sizes=_choices(s.batch_sizes),
             weight_decay=_float_range(s.weight_decay, log=True),
-            label_smoothing=_float_range(s.label_smoothing), augment=_choices(s.augment),
-            max_epochs=_int_range(s.max_epochs), max_params=s.max_params,
+            label_smoothing=_float_range(s.label_smoothing),
+            augment=_choices(s.augment),
+            max_epochs=_int_range(s.max_epochs),
+            max_params=s.max_params,
         )
 
     def search_settings(self) -> SearchSettings:
         c = self.constraints
         return SearchSettings(
-            population=self.search.population, evaluations=self.search.evaluations,
-            seed=self.search.seed, objectives=tuple(self.objectives),
+            population=self.search.population,
+            evaluations=self.search.evaluations,
+            seed=self.search.seed,
+            objectives=tuple(self.objectives),
             constraints=Constraints(c.max_latency_ms, c.max_params, c.max_flops),
             crossover_probability=self.search.crossover_probability,
         )
@@ -150,13 +178,13 @@ class Config(_Section):
         e, lat = self.evaluator, self.latency
         return EvaluationSettings(
             train=TrainSettings(e.max_epochs, e.patience, e.min_delta, device),
-            latency=LatencySettings(lat.device, lat.batch_size, lat.threads, lat.warmup_calls,
-                                    lat.blocks),
+            latency=LatencySettings(
+                lat.device, lat.batch_size, lat.threads, lat.warmup_calls, lat.blocks
+            ),
         )
 
 
-def load_config(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None
-                ) -> Config:
+def load_config(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> Config:
     """Read, merge CLI ``overrides`` (dotted key -> value) over the file, and validate."""
     path = Path(path)
     if not path.is_file():
@@ -172,8 +200,9 @@ def load_config(path: str | os.PathLike[str], overrides: dict[str, Any] | None =
         raise ConfigError(f"{path}: config file is not UTF-8 text") from None
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections; "
-                          f"got {type(raw).__name__}")
+        raise ConfigError(
+            f"{path}: the top level must be a mapping of sections; got {type(raw).__name__}"
+        )
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value)
     try:
@@ -209,7 +238,8 @@ def _describe(exc: ValidationError) -> str:
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(error["loc"][:-1])
         return f"unknown key `{key}`; allowed keys here: {', '.join(allowed)}{more}"
-    message = error["msg"][0].lower() + error["msg"][1:]
+    text = error["msg"].removeprefix("Value error, ")
+    message = text[0].lower() + text[1:]
     return f"`{key}`: {message}; got {error.get('input')!r}{more}"
 
 

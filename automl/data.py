@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from automl.config import DatasetConfig
 from automl.errors import DataError
 from evaluators import TrainingData
 from genomes import Problem, Registry
+
+if TYPE_CHECKING:
+    from automl.config import DatasetConfig
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,12 @@ class DatasetSplits:
         axes = (0, 2, 3) if self.x_train.dim() == 4 else (0,)
         mean = self.x_train.mean(dim=axes)
         std = self.x_train.std(dim=axes).clamp_min(1e-6)
-        return TrainingData(self.x_train, self.y_train, self.x_val, self.y_val, mean, std,
-                            len(self.classes))
+        return TrainingData(
+            self.x_train, self.y_train, self.x_val, self.y_val, mean, std, len(self.classes)
+        )
 
 
-Reader = Callable[[DatasetConfig], RawDataset]
+Reader = Callable[["DatasetConfig"], RawDataset]
 READERS: Registry[Reader] = Registry("dataset")
 
 
@@ -72,9 +76,6 @@ READERS.register("digits", _read_digits)
 
 def load_dataset(config: DatasetConfig) -> DatasetSplits:
     """Read the configured dataset and split it (stratified, seeded)."""
-    if config.name not in READERS:
-        raise DataError(f"`dataset.name` must be one of {list(READERS.names())}; "
-                        f"got {config.name!r}")
     raw = READERS.get(config.name)(config)
     return split_dataset(raw, config)
 
@@ -87,14 +88,18 @@ def split_dataset(raw: RawDataset, config: DatasetConfig) -> DatasetSplits:
     x, y = raw.x, raw.y
     _check_classes(y, "the dataset")
     if raw.x_test is None:
-        x, x_test, y, y_test = _stratified(train_test_split, x, y, config.test_fraction,
-                                           config.seed, "dataset.test_fraction")
+        x, x_test, y, y_test = _stratified(
+            train_test_split, x, y, config.test_fraction, config.seed, "dataset.test_fraction"
+        )
     else:
         x_test, y_test = raw.x_test, raw.y_test
-    x_train, x_val, y_train, y_val = _stratified(train_test_split, x, y, config.val_fraction,
-                                                 config.seed, "dataset.val_fraction")
-    tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in
-               (x_train, y_train, x_val, y_val, x_test, y_test)]
+    x_train, x_val, y_train, y_val = _stratified(
+        train_test_split, x, y, config.val_fraction, config.seed, "dataset.val_fraction"
+    )
+    tensors = [
+        torch.from_numpy(np.ascontiguousarray(a))
+        for a in (x_train, y_train, x_val, y_val, x_test, y_test)
+    ]
     return DatasetSplits(*tensors, classes=raw.classes)
 
 
@@ -102,13 +107,13 @@ def _stratified(split, x, y, fraction, seed, key):  # noqa: ANN001, ANN202
     try:
         return split(x, y, test_size=fraction, random_state=seed, stratify=y)
     except ValueError as exc:
-        raise DataError(f"`{key}` = {fraction} cannot split {len(y)} samples of "
-                        f"{len(np.unique(y))} classes with every class on both sides: {exc}"
-                        ) from None
+        raise DataError(
+            f"`{key}` = {fraction} cannot split {len(y)} samples of "
+            f"{len(np.unique(y))} classes with every class on both sides: {exc}"
+        ) from None
 
 
 def _check_classes(y: np.ndarray, where: str) -> None:
     classes = np.unique(y)
     if classes.size < 2:
-        raise DataError(f"{where} must hold at least 2 classes to classify; got "
-                        f"{classes.size}")
+        raise DataError(f"{where} must hold at least 2 classes to classify; got {classes.size}")

@@ -8,8 +8,9 @@ from automl.store import TrialRecord
 from search import Constraints, non_dominated, objective_values, to_minimization
 
 
-def pareto_front(records: list[TrialRecord], objectives: tuple[str, ...],
-                 constraints: Constraints) -> list[TrialRecord]:
+def pareto_front(
+    records: list[TrialRecord], objectives: tuple[str, ...], constraints: Constraints
+) -> list[TrialRecord]:
     """Non-dominated COMPLETE trials (feasible ones, if any is), sorted by latency."""
     complete = [r for r in records if r.status == "COMPLETE"]
     if not complete:

@@ -7,11 +7,32 @@ from pathlib import Path
 
 from automl.store import TrialRecord
 
-TRIAL_COLUMNS = ("trial_id", "status", "val_accuracy", "test_accuracy", "latency_ms",
-                 "latency_spread", "params", "flops", "epochs", "seconds", "error", "worker",
-                 "genome_hash", "genome")
-PARETO_COLUMNS = ("trial_id", "val_accuracy", "test_accuracy", "latency_ms", "params", "flops",
-                  "epochs", "genome")
+TRIAL_COLUMNS = (
+    "trial_id",
+    "status",
+    "val_accuracy",
+    "test_accuracy",
+    "latency_ms",
+    "latency_spread",
+    "params",
+    "flops",
+    "epochs",
+    "seconds",
+    "error",
+    "worker",
+    "genome_hash",
+    "genome",
+)
+PARETO_COLUMNS = (
+    "trial_id",
+    "val_accuracy",
+    "test_accuracy",
+    "latency_ms",
+    "params",
+    "flops",
+    "epochs",
+    "genome",
+)
 
 
 def write_csv(path: Path, records: list[TrialRecord], columns: tuple[str, ...]) -> None:
@@ -35,16 +56,37 @@ def plot_pareto(path: Path, records: list[TrialRecord], front: list[TrialRecord]
 
     complete = [r for r in records if r.status == "COMPLETE"]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    ax.scatter([r.latency_ms for r in complete], [r.val_accuracy for r in complete],
-               s=14, color="#9aa5b1", label=f"trials ({len(complete)})")
-    ax.step([r.latency_ms for r in front], [r.val_accuracy for r in front], where="post",
-            color="#d1495b", linewidth=1.5)
-    ax.scatter([r.latency_ms for r in front], [r.val_accuracy for r in front], s=36,
-               color="#d1495b", zorder=3, label=f"Pareto front ({len(front)})")
+    ax.scatter(
+        [r.latency_ms for r in complete],
+        [r.val_accuracy for r in complete],
+        s=14,
+        color="#9aa5b1",
+        label=f"trials ({len(complete)})",
+    )
+    ax.step(
+        [r.latency_ms for r in front],
+        [r.val_accuracy for r in front],
+        where="post",
+        color="#d1495b",
+        linewidth=1.5,
+    )
+    ax.scatter(
+        [r.latency_ms for r in front],
+        [r.val_accuracy for r in front],
+        s=36,
+        color="#d1495b",
+        zorder=3,
+        label=f"Pareto front ({len(front)})",
+    )
     for r in front:
         if r.test_accuracy is not None:
-            ax.annotate(f"test {r.test_accuracy:.3f}", (r.latency_ms, r.val_accuracy),
-                        textcoords="offset points", xytext=(4, -10), fontsize=7)
+            ax.annotate(
+                f"test {r.test_accuracy:.3f}",
+                (r.latency_ms, r.val_accuracy),
+                textcoords="offset points",
+                xytext=(4, -10),
+                fontsize=7,
+            )
     ax.set_xscale("log")
     ax.set_xlabel("latency per call (ms, log scale)")
     ax.set_ylabel("validation accuracy")

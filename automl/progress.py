@@ -16,20 +16,27 @@ from rich.progress import (
 class SearchProgress:
     def __init__(self, console: Console, budget: int, completed: int = 0) -> None:
         self._progress = Progress(
-            TextColumn("[bold]search"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("[bold]search"),
+            BarColumn(),
+            MofNCompleteColumn(),
             TextColumn("best acc [cyan]{task.fields[best]}"),
             TextColumn("front [magenta]{task.fields[front]}"),
             TextColumn("failed [red]{task.fields[failed]}"),
-            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-            console=console, transient=False)
-        self._task = self._progress.add_task("search", total=budget, completed=completed,
-                                             best="-", front=0, failed=0)
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task = self._progress.add_task(
+            "search", total=budget, completed=completed, best="-", front=0, failed=0
+        )
 
-    def update(self, done: int, best_accuracy: float | None, front_size: int,
-               failed: int) -> None:
+    def update(self, done: int, best_accuracy: float | None, front_size: int, failed: int) -> None:
         best = "-" if best_accuracy is None else f"{best_accuracy:.4f}"
-        self._progress.update(self._task, completed=done, best=best, front=front_size,
-                              failed=failed)
+        self._progress.update(
+            self._task, completed=done, best=best, front=front_size, failed=failed
+        )
 
     def __enter__(self) -> SearchProgress:
         self._progress.start()

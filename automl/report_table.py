@@ -11,18 +11,35 @@ from genomes import Genome
 def describe_genome(genome: Genome) -> str:
     widths = "-".join(str(layer.width) for layer in genome.layers)
     train = genome.train
-    return (f"{genome.family} {widths} {genome.layers[0].activation if genome.layers else ''} "
-            f"{train.optimizer} lr={train.lr:.2g} bs={train.batch_size}")
+    return (
+        f"{genome.family} {widths} {genome.layers[0].activation if genome.layers else ''} "
+        f"{train.optimizer} lr={train.lr:.2g} bs={train.batch_size}"
+    )
 
 
 def front_table(front: list[TrialRecord]) -> Table:
     table = Table(title=f"Pareto front ({len(front)} networks)")
-    for column in ("trial", "val acc", "test acc", "latency ms", "params", "MFLOPs", "epochs",
-                   "network"):
+    for column in (
+        "trial",
+        "val acc",
+        "test acc",
+        "latency ms",
+        "params",
+        "MFLOPs",
+        "epochs",
+        "network",
+    ):
         table.add_column(column, justify="left" if column == "network" else "right")
     for r in front:
         test = "-" if r.test_accuracy is None else f"{r.test_accuracy:.4f}"
-        table.add_row(str(r.trial_id), f"{r.val_accuracy:.4f}", test, f"{r.latency_ms:.4f}",
-                      f"{r.params:,}", f"{r.flops / 1e6:.3f}", str(r.epochs),
-                      describe_genome(Genome.from_json(r.genome)))
+        table.add_row(
+            str(r.trial_id),
+            f"{r.val_accuracy:.4f}",
+            test,
+            f"{r.latency_ms:.4f}",
+            f"{r.params:,}",
+            f"{r.flops / 1e6:.3f}",
+            str(r.epochs),
+            describe_genome(Genome.from_json(r.genome)),
+        )
     return table

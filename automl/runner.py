@@ -46,15 +46,17 @@ def weights_path(run_dir: Path, trial_id: int) -> Path:
 def check_new_run_dir(run_dir: Path) -> None:
     if (run_dir / "trials.db").exists():
         raise RunDirectoryError(
-            f"{run_dir} already holds a run (trials.db); choose another --out or delete it")
+            f"{run_dir} already holds a run (trials.db); choose another --out or delete it"
+        )
 
 
 class _Recorder:
     """Search observer: weights first, then the store row, then the progress line, so a
     COMPLETE row always has its weights on disk."""
 
-    def __init__(self, store: RunStore, run_dir: Path, config: Config,
-                 progress: SearchProgress) -> None:
+    def __init__(
+        self, store: RunStore, run_dir: Path, config: Config, progress: SearchProgress
+    ) -> None:
         self._store = store
         self._run_dir = run_dir
         self._config = config
@@ -76,8 +78,9 @@ class _Recorder:
         self.failed += result.status is TrialStatus.FAILED
         records = self._store.trials("COMPLETE")
         best = max((r.val_accuracy for r in records), default=None)
-        front = pareto_front(records, tuple(self._config.objectives),
-                             self._config.search_settings().constraints)
+        front = pareto_front(
+            records, tuple(self._config.objectives), self._config.search_settings().constraints
+        )
         self._progress.update(self.finished, best, len(front), self.failed)
 
 
@@ -92,19 +95,22 @@ def run_search(config: Config, run_dir: Path, console: Console) -> RunSummary:
     settings = config.search_settings()
     (run_dir / WEIGHTS_DIR).mkdir(parents=True, exist_ok=True)
     write_config(config, run_dir / "config.yaml")
-    console.print(f"[bold]automl[/] {len(splits.y_train)} train / {len(splits.y_val)} val / "
-                  f"{len(splits.y_test)} test samples, input {list(splits.problem.input_shape)},"
-                  f" {len(splits.classes)} classes; {len(slots)} workers on {sorted(set(slots))};"
-                  f" run directory {run_dir}")
+    console.print(
+        f"[bold]automl[/] {len(splits.y_train)} train / {len(splits.y_val)} val / "
+        f"{len(splits.y_test)} test samples, input {list(splits.problem.input_shape)},"
+        f" {len(splits.classes)} classes; {len(slots)} workers on {sorted(set(slots))};"
+        f" run directory {run_dir}"
+    )
     store = RunStore(run_dir / "trials.db")
     rng = np.random.default_rng(np.random.SeedSequence(settings.seed))
     weights = [OBJECTIVES.get(name).weight for name in settings.objectives]
     toolbox = make_toolbox(space, splits.problem, rng, weights)
     data = splits.training_data()
     try:
-        with SearchProgress(console, settings.evaluations) as progress, \
-                LocalPool(data, config.evaluation_settings(), slots,
-                          evaluator.trial_timeout_s) as pool:
+        with (
+            SearchProgress(console, settings.evaluations) as progress,
+            LocalPool(data, config.evaluation_settings(), slots, evaluator.trial_timeout_s) as pool,
+        ):
             recorder = _Recorder(store, run_dir, config, progress)
             AsyncNSGA2(toolbox, settings, rng, pool, recorder).run()
     finally:
@@ -113,8 +119,9 @@ def run_search(config: Config, run_dir: Path, console: Console) -> RunSummary:
     return RunSummary(run_dir, front, recorder.finished, recorder.failed)
 
 
-def finalize_run(run_dir: Path, store: RunStore, config: Config, splits: DatasetSplits,
-                 data: TrainingData) -> list[TrialRecord]:
+def finalize_run(
+    run_dir: Path, store: RunStore, config: Config, splits: DatasetSplits, data: TrainingData
+) -> list[TrialRecord]:
     """Mark unfinished trials INTERRUPTED, measure test accuracy of the front (the only time
     the test split is touched), keep only front weights, and write the CSVs and the plot."""
     store.mark_interrupted()
@@ -125,8 +132,9 @@ def finalize_run(run_dir: Path, store: RunStore, config: Config, splits: Dataset
             model = build_model(Genome.from_json(record.genome), data)
             state = torch.load(weights_path(run_dir, record.trial_id), weights_only=True)
             model.load_state_dict(state)
-            store.set_test_accuracy(record.trial_id,
-                                    accuracy_of(model, splits.x_test, splits.y_test))
+            store.set_test_accuracy(
+                record.trial_id, accuracy_of(model, splits.x_test, splits.y_test)
+            )
     keep = {weights_path(run_dir, r.trial_id) for r in front}
     for path in (run_dir / WEIGHTS_DIR).glob("trial_*.pt"):
         if path not in keep:

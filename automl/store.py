@@ -75,36 +75,53 @@ class RunStore:
         self._db.executescript(_SCHEMA)
         version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if version is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
-                             (str(STORE_SCHEMA_VERSION),))
+            self._db.execute(
+                "INSERT INTO meta VALUES ('schema_version', ?)", (str(STORE_SCHEMA_VERSION),)
+            )
         elif int(version[0]) > STORE_SCHEMA_VERSION:
-            raise RunDirectoryError(f"{path}: store schema version {version[0]} is newer than "
-                                    f"this program supports ({STORE_SCHEMA_VERSION})")
+            raise RunDirectoryError(
+                f"{path}: store schema version {version[0]} is newer than "
+                f"this program supports ({STORE_SCHEMA_VERSION})"
+            )
 
     def trial_started(self, trial_id: int, genome: Genome) -> None:
         self._db.execute(
             "INSERT INTO trials (trial_id, status, genome, genome_hash, started_at) "
             "VALUES (?, 'RUNNING', ?, ?, ?)",
-            (trial_id, genome.to_json(), genome.hash(), time.time()))
+            (trial_id, genome.to_json(), genome.hash(), time.time()),
+        )
 
     def trial_finished(self, result: TrialResult) -> None:
         self._db.execute(
             "UPDATE trials SET status=?, val_accuracy=?, latency_ms=?, latency_spread=?, "
             "params=?, flops=?, epochs=?, seconds=?, curve=?, error=?, worker=?, finished_at=? "
             "WHERE trial_id=?",
-            (result.status.value, result.val_accuracy, result.latency_ms, result.latency_spread,
-             result.params, result.flops, result.epochs, result.seconds,
-             json.dumps(list(result.curve)), result.error, result.worker, time.time(),
-             result.trial_id))
+            (
+                result.status.value,
+                result.val_accuracy,
+                result.latency_ms,
+                result.latency_spread,
+                result.params,
+                result.flops,
+                result.epochs,
+                result.seconds,
+                json.dumps(list(result.curve)),
+                result.error,
+                result.worker,
+                time.time(),
+                result.trial_id,
+            ),
+        )
 
     def mark_interrupted(self) -> None:
         """Trials left RUNNING by a stop were not finished; say so rather than leave them."""
-        self._db.execute("UPDATE trials SET status='INTERRUPTED', finished_at=? "
-                         "WHERE status='RUNNING'", (time.time(),))
+        self._db.execute(
+            "UPDATE trials SET status='INTERRUPTED', finished_at=? WHERE status='RUNNING'",
+            (time.time(),),
+        )
 
     def set_test_accuracy(self, trial_id: int, accuracy: float) -> None:
-        self._db.execute("UPDATE trials SET test_accuracy=? WHERE trial_id=?",
-                         (accuracy, trial_id))
+        self._db.execute("UPDATE trials SET test_accuracy=? WHERE trial_id=?", (accuracy, trial_id))
 
     def trials(self, status: str | None = None) -> list[TrialRecord]:
         query = "SELECT * FROM trials"

@@ -16,8 +16,9 @@ def available_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def resolve_slots(devices: str | Sequence[str], workers_per_device: int = 1,
-                  workers: int | None = None) -> list[str]:
+def resolve_slots(
+    devices: str | Sequence[str], workers_per_device: int = 1, workers: int | None = None
+) -> list[str]:
     """One entry per worker process. ``auto``: every visible GPU ``workers_per_device`` times,
     else one single-threaded CPU process per core. ``workers`` caps or sets the total."""
     import torch
@@ -41,5 +42,6 @@ def _check_device(device: str, gpu_count: int) -> None:
     if device.startswith("cuda:") and index.isdigit() and int(index) < gpu_count:
         return
     visible = ["cpu"] + [f"cuda:{i}" for i in range(gpu_count)]
-    raise DeviceError(f"`evaluator.devices` entry {device!r} is not available here; "
-                      f"allowed: {visible}")
+    raise DeviceError(
+        f"`evaluator.devices` entry {device!r} is not available here; allowed: {visible}"
+    )

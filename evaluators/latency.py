@@ -32,8 +32,9 @@ class LatencyStats:
 
 
 @torch.inference_mode()
-def measure_latency(model: torch.nn.Module, input_shape: tuple[int, ...],
-                    settings: LatencySettings) -> LatencyStats:
+def measure_latency(
+    model: torch.nn.Module, input_shape: tuple[int, ...], settings: LatencySettings
+) -> LatencyStats:
     model = copy.deepcopy(model).to(settings.device).eval()
     x = torch.rand(settings.batch_size, *input_shape, device=settings.device)
     previous_threads = torch.get_num_threads()
@@ -45,8 +46,9 @@ def measure_latency(model: torch.nn.Module, input_shape: tuple[int, ...],
         _synchronize(settings.device)
         per_call = (time.perf_counter() - start) / settings.warmup_calls
         calls = max(1, int(settings.block_seconds / max(per_call, 1e-7)))
-        block_means = [_time_block(model, x, calls, settings.device)
-                       for _ in range(settings.blocks)]
+        block_means = [
+            _time_block(model, x, calls, settings.device) for _ in range(settings.blocks)
+        ]
     finally:
         torch.set_num_threads(previous_threads)
     median = statistics.median(block_means)

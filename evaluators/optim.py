@@ -12,8 +12,9 @@ from genomes import Registry, TrainGene
 OptimizerBuilder = Callable[[Iterable[torch.nn.Parameter], float, float], torch.optim.Optimizer]
 
 OPTIMIZERS: Registry[OptimizerBuilder] = Registry("optimizer")
-OPTIMIZERS.register("sgd", lambda p, lr, wd: torch.optim.SGD(
-    p, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd))
+OPTIMIZERS.register(
+    "sgd", lambda p, lr, wd: torch.optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd)
+)
 OPTIMIZERS.register("adam", lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd))
 OPTIMIZERS.register("adamw", lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd))
 OPTIMIZERS.register("rmsprop", lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, weight_decay=wd))
@@ -24,9 +25,14 @@ SCHEDULES: Registry[ScheduleShape] = Registry("schedule")
 SCHEDULES.register("constant", lambda progress: 1.0)
 SCHEDULES.register("cosine", lambda progress: 0.5 * (1.0 + math.cos(math.pi * progress)))
 SCHEDULES.register("step", lambda progress: 0.1 ** math.floor(3 * min(progress, 0.999)))
-SCHEDULES.register("onecycle", lambda progress: (
-    0.1 + 0.9 * progress / 0.3 if progress < 0.3
-    else 0.5 * (1.0 + math.cos(math.pi * (progress - 0.3) / 0.7))))
+SCHEDULES.register(
+    "onecycle",
+    lambda progress: (
+        0.1 + 0.9 * progress / 0.3
+        if progress < 0.3
+        else 0.5 * (1.0 + math.cos(math.pi * (progress - 0.3) / 0.7))
+    ),
+)
 
 
 def lr_factor(schedule: str, step: int, total_steps: int, warmup_steps: int) -> float:
@@ -45,5 +51,6 @@ def build_optimizer(
     total = epochs * steps_per_epoch
     warmup = min(gene.warmup_epochs * steps_per_epoch, total)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(gene.schedule, step, total, warmup))
+        optimizer, lambda step: lr_factor(gene.schedule, step, total, warmup)
+    )
     return optimizer, scheduler

@@ -16,8 +16,7 @@ from evaluators.data import TrainingData
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
 from evaluators.worker import EvaluationSettings, worker_main
 
-_SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                      "OPENBLAS_NUM_THREADS": "1"}
+_SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 _POLL_SECONDS = 0.1
 
 
@@ -40,8 +39,13 @@ class LocalPool:
     returned as FAILED with the reason, so a search always gets one result per submission.
     """
 
-    def __init__(self, data: TrainingData, settings: EvaluationSettings,
-                 devices: Sequence[str], trial_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        data: TrainingData,
+        settings: EvaluationSettings,
+        devices: Sequence[str],
+        trial_timeout: float | None = None,
+    ) -> None:
         self._data = data
         self._settings = settings
         self._timeout = trial_timeout
@@ -104,8 +108,11 @@ class LocalPool:
     def _start(self, slot: _Slot) -> None:
         slot.tasks = self._context.Queue()
         slot.process = self._context.Process(
-            target=worker_main, name=f"automl-worker-{slot.index}", daemon=True,
-            args=(slot.index, self._data, self._settings, slot.tasks, self._results))
+            target=worker_main,
+            name=f"automl-worker-{slot.index}",
+            daemon=True,
+            args=(slot.index, self._data, self._settings, slot.tasks, self._results),
+        )
         with _environment(_SINGLE_THREAD_ENV):
             slot.process.start()
 
@@ -141,8 +148,13 @@ class LocalPool:
                 continue
             request = slot.request
             self._start(slot)
-            return TrialResult(request.trial_id, TrialStatus.FAILED, error=reason,
-                               seconds=now - slot.started, worker=slot.index)
+            return TrialResult(
+                request.trial_id,
+                TrialStatus.FAILED,
+                error=reason,
+                seconds=now - slot.started,
+                worker=slot.index,
+            )
         return None
 
 

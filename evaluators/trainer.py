@@ -68,17 +68,19 @@ def train(
         model.train()
         order = torch.randperm(n, device=settings.device, generator=generator)
         for start in range(0, n, gene.batch_size):
-            index = order[start:start + gene.batch_size]
+            index = order[start : start + gene.batch_size]
             if index.numel() < 2:
                 continue  # batch norm cannot train on a single sample
             inputs = data.x_train[index]
             if gene.augment:
                 inputs = augment_images(inputs, generator)
-            loss = F.cross_entropy(model(inputs), data.y_train[index],
-                                   label_smoothing=gene.label_smoothing)
+            loss = F.cross_entropy(
+                model(inputs), data.y_train[index], label_smoothing=gene.label_smoothing
+            )
             if not torch.isfinite(loss):
-                raise EvaluationError(f"non-finite training loss ({loss.item()}) in epoch "
-                                      f"{epoch + 1}")
+                raise EvaluationError(
+                    f"non-finite training loss ({loss.item()}) in epoch {epoch + 1}"
+                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -99,13 +101,14 @@ def train(
 
 
 @torch.inference_mode()
-def accuracy_of(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
-                batch_size: int = 1024) -> float:
+def accuracy_of(
+    model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024
+) -> float:
     model.eval()
     correct = 0
     for start in range(0, x.shape[0], batch_size):
-        logits = model(x[start:start + batch_size])
-        correct += int((logits.argmax(dim=1) == y[start:start + batch_size]).sum())
+        logits = model(x[start : start + batch_size])
+        correct += int((logits.argmax(dim=1) == y[start : start + batch_size]).sum())
     return correct / max(x.shape[0], 1)
 
 
@@ -115,6 +118,6 @@ def augment_images(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     pad = max(1, x.shape[-1] // 8)
     padded = F.pad(x, (pad, pad, pad, pad), mode="replicate")
     dy, dx = torch.randint(0, 2 * pad + 1, (2,), generator=generator, device=x.device).tolist()
-    cropped = padded[..., dy:dy + x.shape[-2], dx:dx + x.shape[-1]]
+    cropped = padded[..., dy : dy + x.shape[-2], dx : dx + x.shape[-1]]
     flip = torch.rand(x.shape[0], generator=generator, device=x.device) < 0.5
     return torch.where(flip[:, None, None, None], cropped.flip(-1), cropped)

@@ -51,8 +51,13 @@ def evaluate_trial(
         buffer = io.BytesIO()
         torch.save({k: v.cpu() for k, v in outcome.model.state_dict().items()}, buffer)
     except Exception as exc:  # noqa: BLE001 - every failure of a trial is recorded, not raised
-        return TrialResult(request.trial_id, TrialStatus.FAILED, error=_describe(exc),
-                           seconds=time.perf_counter() - started, worker=worker)
+        return TrialResult(
+            request.trial_id,
+            TrialStatus.FAILED,
+            error=_describe(exc),
+            seconds=time.perf_counter() - started,
+            worker=worker,
+        )
     finally:
         if settings.train.device.startswith("cuda"):
             torch.cuda.empty_cache()
@@ -72,8 +77,9 @@ def evaluate_trial(
     )
 
 
-def worker_main(worker: int, data: TrainingData, settings: EvaluationSettings,
-                tasks: Queue, results: Queue) -> None:
+def worker_main(
+    worker: int, data: TrainingData, settings: EvaluationSettings, tasks: Queue, results: Queue
+) -> None:
     """Entry point of a worker process: one thread, data moved to its device once, then trials
     until a ``None`` task arrives. Ctrl-C is left to the parent, which shuts the pool down."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

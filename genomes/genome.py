@@ -71,8 +71,11 @@ class Genome:
 
     def architecture_hash(self) -> str:
         """Hash of the genes that decide the shape of the network (latency depends on these)."""
-        arch = {"family": self.family, "layers": [asdict(g) for g in self.layers],
-                "skips": [list(s) for s in self.skips]}
+        arch = {
+            "family": self.family,
+            "layers": [asdict(g) for g in self.layers],
+            "skips": [list(s) for s in self.skips],
+        }
         for layer in arch["layers"]:
             layer.pop("dropout")
         text = json.dumps(arch, sort_keys=True, separators=(",", ":"))
@@ -153,9 +156,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 
 def _typed(value: Any, expected: type, where: str) -> Any:
     if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-        raise InvalidGenomeError(
-            f"{where} must be of type {expected.__name__}; got {value!r}"
-        )
+        raise InvalidGenomeError(f"{where} must be of type {expected.__name__}; got {value!r}")
     return value
 
 

@@ -79,8 +79,9 @@ def _cnn_block(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> st
     kernel = gene.kernel_size or 3
     stride = 2 if gene.downsample == "stride" else 1
     in_channels = builder.shape(x)[0]
-    x = builder.layer(f"{name}_conv", x, "Conv2d", in_channels, gene.width, kernel, stride,
-                      kernel // 2)
+    x = builder.layer(
+        f"{name}_conv", x, "Conv2d", in_channels, gene.width, kernel, stride, kernel // 2
+    )
     if gene.norm == "batch":
         x = builder.layer(f"{name}_norm", x, "BatchNorm2d", gene.width)
     elif gene.norm == "layer":
@@ -131,8 +132,9 @@ class _GraphBuilder:
         self, name: str, op: str, args: tuple[Any, ...], shape: Shape, params: int, macs: int
     ) -> None:
         index = self.graph.number_of_nodes()
-        self.graph.add_node(name, op=op, args=args, shape=shape, params=params, macs=macs,
-                            index=index)
+        self.graph.add_node(
+            name, op=op, args=args, shape=shape, params=params, macs=macs, index=index
+        )
 
 
 def _layer_stats(op: str, args: tuple[Any, ...], shape: Shape) -> tuple[Shape, int, int]:

@@ -32,11 +32,15 @@ class Individual:
         self.fitness = fitness
 
 
-def mutate(genome: Genome, space: SearchSpace, problem: Problem,
-           rng: np.random.Generator) -> Genome:
+def mutate(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
     """Apply one randomly chosen structural or numeric mutation, then repair."""
     moves: list[Callable[[Genome, SearchSpace, Problem, np.random.Generator], Genome]] = [
-        _modify_layer, _perturb_training, _switch_choice]
+        _modify_layer,
+        _perturb_training,
+        _switch_choice,
+    ]
     if genome.depth < space.depth.high:
         moves.append(_insert_layer)
     if genome.depth > space.depth.low:
@@ -47,8 +51,9 @@ def mutate(genome: Genome, space: SearchSpace, problem: Problem,
     return repair(move(genome, space, problem, rng), space, problem, rng)
 
 
-def crossover(a: Genome, b: Genome, space: SearchSpace, problem: Problem,
-              rng: np.random.Generator) -> tuple[Genome, Genome]:
+def crossover(
+    a: Genome, b: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> tuple[Genome, Genome]:
     """One-point crossover of the layer lists (same family) plus uniform crossover of training
     genes; parents of different families exchange training genes only."""
     train_a, train_b = _uniform(a.train, b.train, rng)
@@ -64,8 +69,9 @@ def crossover(a: Genome, b: Genome, space: SearchSpace, problem: Problem,
     return repair(child_a, space, problem, rng), repair(child_b, space, problem, rng)
 
 
-def make_toolbox(space: SearchSpace, problem: Problem, rng: np.random.Generator,
-                 weights: Sequence[float]) -> base.Toolbox:
+def make_toolbox(
+    space: SearchSpace, problem: Problem, rng: np.random.Generator, weights: Sequence[float]
+) -> base.Toolbox:
     """A DEAP toolbox for one search: ``individual``, ``wrap``, ``mate`` and ``mutate``.
 
     ``weights`` are DEAP fitness weights, +1 for objectives to maximise and -1 to minimise.
@@ -98,8 +104,9 @@ def _uniform(a, b, rng):  # noqa: ANN001, ANN202 - any pair of same-type gene da
     return type(a)(**left), type(a)(**right)
 
 
-def _insert_layer(genome: Genome, space: SearchSpace, problem: Problem,
-                  rng: np.random.Generator) -> Genome:
+def _insert_layer(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
     position = int(rng.integers(0, genome.depth + 1))
     layers = list(genome.layers)
     layers.insert(position, sample_layer(space, genome.family, rng))
@@ -107,23 +114,27 @@ def _insert_layer(genome: Genome, space: SearchSpace, problem: Problem,
     return dataclasses.replace(genome, layers=tuple(layers), skips=skips)
 
 
-def _remove_layer(genome: Genome, space: SearchSpace, problem: Problem,
-                  rng: np.random.Generator) -> Genome:
+def _remove_layer(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
     block = int(rng.integers(1, genome.depth + 1))
     layers = genome.layers[: block - 1] + genome.layers[block:]
-    skips = tuple((s - (s > block), t - (t > block)) for s, t in genome.skips
-                  if block not in (s, t))
+    skips = tuple(
+        (s - (s > block), t - (t > block)) for s, t in genome.skips if block not in (s, t)
+    )
     return dataclasses.replace(genome, layers=layers, skips=skips)
 
 
-def _modify_layer(genome: Genome, space: SearchSpace, problem: Problem,
-                  rng: np.random.Generator) -> Genome:
+def _modify_layer(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
     """Resample one gene of one layer; widths move on a log scale around their value."""
     index = int(rng.integers(genome.depth))
     layer = genome.layers[index]
     fresh = sample_layer(space, genome.family, rng)
-    name = choose(rng, [f.name for f in dataclasses.fields(layer)
-                        if getattr(layer, f.name) is not None])
+    name = choose(
+        rng, [f.name for f in dataclasses.fields(layer) if getattr(layer, f.name) is not None]
+    )
     value = getattr(fresh, name)
     if name == "width":
         value = round(layer.width * math.exp(rng.normal(0.0, 0.4)))
@@ -137,8 +148,9 @@ def _modify_layer(genome: Genome, space: SearchSpace, problem: Problem,
 _NUMERIC_TRAIN = ("lr", "weight_decay", "label_smoothing", "warmup_epochs", "max_epochs")
 
 
-def _perturb_training(genome: Genome, space: SearchSpace, problem: Problem,
-                      rng: np.random.Generator) -> Genome:
+def _perturb_training(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
     """Perturb one numeric training gene on its natural scale (log for log ranges)."""
     name = choose(rng, _NUMERIC_TRAIN)
     bounds: IntRange | FloatRange = getattr(space, name)
@@ -151,11 +163,16 @@ def _perturb_training(genome: Genome, space: SearchSpace, problem: Problem,
     return dataclasses.replace(genome, train=dataclasses.replace(genome.train, **{name: new}))
 
 
-def _switch_choice(genome: Genome, space: SearchSpace, problem: Problem,
-                   rng: np.random.Generator) -> Genome:
+def _switch_choice(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
     """Switch one categorical training gene, or the family (the layers are then resampled)."""
-    options = {"optimizer": space.optimizers, "schedule": space.schedules,
-               "batch_size": space.batch_sizes, "augment": space.augment}
+    options = {
+        "optimizer": space.optimizers,
+        "schedule": space.schedules,
+        "batch_size": space.batch_sizes,
+        "augment": space.augment,
+    }
     families = families_for(space, problem)
     name = choose(rng, [*options, "family"] if len(families) > 1 else list(options))
     if name == "family":
@@ -166,11 +183,12 @@ def _switch_choice(genome: Genome, space: SearchSpace, problem: Problem,
     return dataclasses.replace(genome, train=train)
 
 
-def _toggle_skip(genome: Genome, space: SearchSpace, problem: Problem,
-                 rng: np.random.Generator) -> Genome:
+def _toggle_skip(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
     if genome.skips and rng.random() < 0.5:
         drop = int(rng.integers(len(genome.skips)))
-        return dataclasses.replace(genome, skips=genome.skips[:drop] + genome.skips[drop + 1:])
+        return dataclasses.replace(genome, skips=genome.skips[:drop] + genome.skips[drop + 1 :])
     target = int(rng.integers(1, genome.depth + 1))
     source = int(rng.integers(0, target))
     return dataclasses.replace(genome, skips=(*genome.skips, (source, target)))

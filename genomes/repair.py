@@ -24,13 +24,15 @@ def repair(
     while len(layers) < space.depth.low:
         layers.append(sample_layer(space, family, rng))
     skips = _repair_skips(genome.skips, space, len(layers))
-    repaired = Genome(family, tuple(layers), _repair_train(genome.train, space, problem, rng),
-                      skips)
+    repaired = Genome(
+        family, tuple(layers), _repair_train(genome.train, space, problem, rng), skips
+    )
     return _fit_param_limit(repaired, space, problem)
 
 
-def _repair_layer(gene: LayerGene, space: SearchSpace, family: str,
-                  rng: np.random.Generator) -> LayerGene:
+def _repair_layer(
+    gene: LayerGene, space: SearchSpace, family: str, rng: np.random.Generator
+) -> LayerGene:
     width_range = space.width if family == "mlp" else space.channels
     cnn = family == "cnn"
     return LayerGene(
@@ -43,8 +45,9 @@ def _repair_layer(gene: LayerGene, space: SearchSpace, family: str,
     )
 
 
-def _repair_train(gene: TrainGene, space: SearchSpace, problem: Problem,
-                  rng: np.random.Generator) -> TrainGene:
+def _repair_train(
+    gene: TrainGene, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> TrainGene:
     return TrainGene(
         optimizer=_keep(gene.optimizer, space.optimizers, rng),
         lr=space.lr.clip(gene.lr),
@@ -78,7 +81,8 @@ def _fit_param_limit(genome: Genome, space: SearchSpace, problem: Problem) -> Ge
         widest = max(range(len(layers)), key=lambda i: layers[i].width)
         if layers[widest].width > width_range.low:
             layers[widest] = dataclasses.replace(
-                layers[widest], width=width_range.clip(layers[widest].width // 2))
+                layers[widest], width=width_range.clip(layers[widest].width // 2)
+            )
         elif len(layers) > space.depth.low:
             layers.pop()
         else:
@@ -87,6 +91,6 @@ def _fit_param_limit(genome: Genome, space: SearchSpace, problem: Problem) -> Ge
                 "raise the limit or lower space.depth / space.width"
             )
         genome = dataclasses.replace(
-            genome, layers=tuple(layers),
-            skips=_repair_skips(genome.skips, space, len(layers)))
+            genome, layers=tuple(layers), skips=_repair_skips(genome.skips, space, len(layers))
+        )
     return genome

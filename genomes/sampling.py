@@ -50,8 +50,11 @@ def sample_skips(space: SearchSpace, depth: int, rng: np.random.Generator) -> tu
     """Each block after the first gets a skip from an earlier output with probability 0.3."""
     if not space.skips:
         return ()
-    skips = [(int(rng.integers(0, target)), target)
-             for target in range(2, depth + 1) if rng.random() < 0.3]
+    skips = [
+        (int(rng.integers(0, target)), target)
+        for target in range(2, depth + 1)
+        if rng.random() < 0.3
+    ]
     return tuple(sorted(set(skips)))
 
 

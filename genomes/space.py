@@ -146,18 +146,14 @@ def _check_choices(key: str, values: Sequence[Any], allowed: Sequence[Any] | Non
         return
     for value in values:
         if value not in allowed or isinstance(value, bool) != isinstance(allowed[0], bool):
-            raise SearchSpaceError(
-                f"{key} has unknown choice {value!r}; allowed: {list(allowed)}"
-            )
+            raise SearchSpaceError(f"{key} has unknown choice {value!r}; allowed: {list(allowed)}")
 
 
 def _check_range(
     key: str, rng: IntRange | FloatRange, minimum: float, maximum: float | None = None
 ) -> None:
     if rng.low > rng.high:
-        raise SearchSpaceError(
-            f"{key} must have low <= high; got [{rng.low}, {rng.high}]"
-        )
+        raise SearchSpaceError(f"{key} must have low <= high; got [{rng.low}, {rng.high}]")
     if rng.low < minimum or (maximum is not None and rng.high > maximum):
         upper = "" if maximum is None else f" and <= {maximum}"
         raise SearchSpaceError(

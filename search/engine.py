@@ -50,9 +50,14 @@ class AsyncNSGA2:
     """Steady-state NSGA-II: the first ``population`` trials are sampled, every later one is
     bred from parents chosen by binary tournament in the current population."""
 
-    def __init__(self, toolbox: base.Toolbox, settings: SearchSettings,
-                 rng: np.random.Generator, evaluator: Evaluator,
-                 observer: SearchObserver) -> None:
+    def __init__(
+        self,
+        toolbox: base.Toolbox,
+        settings: SearchSettings,
+        rng: np.random.Generator,
+        evaluator: Evaluator,
+        observer: SearchObserver,
+    ) -> None:
         self._toolbox = toolbox
         self._settings = settings
         self._rng = rng
@@ -91,15 +96,17 @@ class AsyncNSGA2:
         self._seen.add(individual.genome.hash())
         self._in_flight[trial_id] = individual
         self._observer.trial_started(trial_id, individual.genome)
-        self._evaluator.submit(TrialRequest(trial_id, individual.genome,
-                                            trial_seed(self._settings.seed, trial_id)))
+        self._evaluator.submit(
+            TrialRequest(trial_id, individual.genome, trial_seed(self._settings.seed, trial_id))
+        )
 
     def _admit(self, individual: Individual, result: TrialResult) -> None:
         individual.fitness.values = objective_values(result, self._settings.objectives)
         self._population.append(individual)
         self._violations.append(self._settings.constraints.violation(result))
-        keep = survive(self._objectives(), self._settings.population, self._rng,
-                       np.array(self._violations))
+        keep = survive(
+            self._objectives(), self._settings.population, self._rng, np.array(self._violations)
+        )
         self._population = [self._population[i] for i in keep]
         self._violations = [self._violations[i] for i in keep]
 

@@ -39,8 +39,12 @@ def rank_population(objectives: np.ndarray, violation: np.ndarray | None = None)
     return Ranking(rank, crowding)
 
 
-def survive(objectives: np.ndarray, n_survive: int, rng: np.random.Generator,
-            violation: np.ndarray | None = None) -> np.ndarray:
+def survive(
+    objectives: np.ndarray,
+    n_survive: int,
+    rng: np.random.Generator,
+    violation: np.ndarray | None = None,
+) -> np.ndarray:
     """Indices of the ``n_survive`` best individuals by (rank, -crowding), ties broken at
     random from ``rng``."""
     ranking = rank_population(objectives, violation)
@@ -67,5 +71,8 @@ def binary_tournament(ranking: Ranking, n_winners: int, rng: np.random.Generator
 def non_dominated(objectives: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:
     """Indices of the first front among feasible individuals (all, if none is feasible)."""
     ranking = rank_population(objectives, violation)
-    return np.flatnonzero(ranking.rank == ranking.rank.min()) if len(ranking.rank) else \
-        np.array([], dtype=int)
+    return (
+        np.flatnonzero(ranking.rank == ranking.rank.min())
+        if len(ranking.rank)
+        else np.array([], dtype=int)
+    )

@@ -48,9 +48,11 @@ class Constraints:
 
     def violation(self, result: Measured) -> float:
         total = 0.0
-        for limit, value in ((self.max_latency_ms, result.latency_ms),
-                             (self.max_params, result.params),
-                             (self.max_flops, result.flops)):
+        for limit, value in (
+            (self.max_latency_ms, result.latency_ms),
+            (self.max_params, result.params),
+            (self.max_flops, result.flops),
+        ):
             if limit is not None and value is not None and value > limit:
                 total += (value - limit) / limit
         return total

@@ -15,8 +15,9 @@ from evaluators import TrainingData
 torch.set_num_threads(1)
 
 
-def make_training_data(n_train: int = 120, n_val: int = 60, shape=(1, 8, 8), classes: int = 3,
-                       seed: int = 0) -> TrainingData:
+def make_training_data(
+    n_train: int = 120, n_val: int = 60, shape=(1, 8, 8), classes: int = 3, seed: int = 0
+) -> TrainingData:
     """Separable synthetic data: each class has its own mean pattern plus noise."""
     gen = torch.Generator().manual_seed(seed)
     centers = torch.rand((classes, *shape), generator=gen)
@@ -29,8 +30,9 @@ def make_training_data(n_train: int = 120, n_val: int = 60, shape=(1, 8, 8), cla
     x_train, y_train = draw(n_train)
     x_val, y_val = draw(n_val)
     axes = (0, 2, 3) if len(shape) == 3 else (0,)
-    return TrainingData(x_train, y_train, x_val, y_val, x_train.mean(dim=axes),
-                        x_train.std(dim=axes), classes)
+    return TrainingData(
+        x_train, y_train, x_val, y_val, x_train.mean(dim=axes), x_train.std(dim=axes), classes
+    )
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ def test_package_imports_only_lower_layers_through_their_public_api(package: str
             if top in LAYERS and top not in allowed:
                 problems.append(f"{path.relative_to(ROOT)} imports {name} (an upper layer)")
             elif top in LAYERS and top != package and name != top:
-                problems.append(f"{path.relative_to(ROOT)} imports {name}; use `from {top} "
-                                "import ...` (the public API)")
+                problems.append(
+                    f"{path.relative_to(ROOT)} imports {name}; use `from {top} "
+                    "import ...` (the public API)"
+                )
     assert not problems, "\n".join(problems)

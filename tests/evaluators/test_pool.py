@@ -14,8 +14,9 @@ ENDLESS = TrainSettings(max_epochs=100_000, patience=100_000)
 
 
 def _genome(width: int, epochs: int) -> Genome:
-    return Genome("mlp", (LayerGene(width, "relu"),) * 3,
-                  TrainGene("adam", 1e-3, 16, 1e-5, max_epochs=epochs))
+    return Genome(
+        "mlp", (LayerGene(width, "relu"),) * 3, TrainGene("adam", 1e-3, 16, 1e-5, max_epochs=epochs)
+    )
 
 
 def _worker_pid(index: int) -> int:

@@ -18,16 +18,23 @@ from evaluators import (
     measure_latency,
     train,
 )
-from genomes import Genome, LayerGene, TrainGene
 from genomes import OPTIMIZERS as OPTIMIZER_NAMES
 from genomes import SCHEDULES as SCHEDULE_NAMES
+from genomes import Genome, LayerGene, TrainGene
 
 
-def _genome(lr: float = 3e-3, epochs: int = 30, optimizer: str = "adam",
-            schedule: str = "constant", augment: bool = False) -> Genome:
-    return Genome("mlp", (LayerGene(16, "relu", norm="batch"),),
-                  TrainGene(optimizer, lr, 16, 1e-5, schedule=schedule, max_epochs=epochs,
-                            augment=augment))
+def _genome(
+    lr: float = 3e-3,
+    epochs: int = 30,
+    optimizer: str = "adam",
+    schedule: str = "constant",
+    augment: bool = False,
+) -> Genome:
+    return Genome(
+        "mlp",
+        (LayerGene(16, "relu", norm="batch"),),
+        TrainGene(optimizer, lr, 16, 1e-5, schedule=schedule, max_epochs=epochs, augment=augment),
+    )
 
 
 def test_registries_cover_the_genome_vocabulary() -> None:
@@ -63,15 +70,24 @@ def test_training_is_deterministic_for_a_seed(tiny_data) -> None:
 
 @pytest.mark.parametrize("optimizer", OPTIMIZER_NAMES)
 def test_every_optimizer_and_augmentation_trains(tiny_data, optimizer: str) -> None:
-    outcome = train(_genome(epochs=2, optimizer=optimizer, schedule="onecycle", augment=True),
-                    tiny_data, TrainSettings(), seed=0)
+    outcome = train(
+        _genome(epochs=2, optimizer=optimizer, schedule="onecycle", augment=True),
+        tiny_data,
+        TrainSettings(),
+        seed=0,
+    )
     assert outcome.epochs == 2 and 0.0 <= outcome.val_accuracy <= 1.0
 
 
 def test_epoch_callback_can_stop_a_trial(tiny_data) -> None:
     seen = []
-    outcome = train(_genome(epochs=10), tiny_data, TrainSettings(patience=10), seed=0,
-                    on_epoch=lambda epoch, acc: seen.append(epoch) or epoch < 3)
+    outcome = train(
+        _genome(epochs=10),
+        tiny_data,
+        TrainSettings(patience=10),
+        seed=0,
+        on_epoch=lambda epoch, acc: seen.append(epoch) or epoch < 3,
+    )
     assert seen == [1, 2, 3] and outcome.stopped_by_callback and outcome.epochs == 3
 
 
@@ -88,8 +104,7 @@ def test_non_finite_loss_raises_and_becomes_a_failed_trial(tiny_data) -> None:
 def test_completed_trial_carries_metrics_and_loadable_weights(tiny_data) -> None:
     import io
 
-    result = evaluate_trial(TrialRequest(1, _genome(epochs=2), 0), tiny_data,
-                            EvaluationSettings())
+    result = evaluate_trial(TrialRequest(1, _genome(epochs=2), 0), tiny_data, EvaluationSettings())
     assert result.status is TrialStatus.COMPLETE, result.error
     assert result.latency_ms > 0 and result.params > 0 and result.flops > 0
     state = torch.load(io.BytesIO(result.weights), weights_only=True)
@@ -101,7 +116,6 @@ def test_latency_is_positive_and_larger_for_a_larger_network() -> None:
     large = torch.nn.Sequential(*[torch.nn.Linear(512, 512) for _ in range(4)])
     settings = LatencySettings(blocks=5, block_seconds=0.005)
     t_small = measure_latency(small, (8,), settings)
-    t_large = measure_latency(torch.nn.Sequential(torch.nn.Linear(8, 512), large), (8,),
-                              settings)
+    t_large = measure_latency(torch.nn.Sequential(torch.nn.Linear(8, 512), large), (8,), settings)
     assert 0 < t_small.median_ms < t_large.median_ms
     assert t_small.spread >= 0

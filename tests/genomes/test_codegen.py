@@ -28,17 +28,19 @@ print(diff)
 """
 
 
-@pytest.mark.parametrize("seed, shape", [(0, (30,)), (1, (1, 8, 8)), (2, (3, 32, 32)),
-                                         (3, (1, 28, 28))])
+@pytest.mark.parametrize(
+    "seed, shape", [(0, (30,)), (1, (1, 8, 8)), (2, (3, 32, 32)), (3, (1, 28, 28))]
+)
 def test_generated_source_matches_built_module(tmp_path: Path, seed, shape) -> None:
     problem = Problem(shape, 4)
     rng = np.random.default_rng(seed)
     genome = sample_genome(SMALL_SPACE, problem, rng)
     graph = genome_to_graph(genome, problem)
     module = GraphModule(graph)
-    module.set_normalization(torch.rand(shape[0]) if len(shape) == 3 else torch.rand(shape),
-                             torch.rand(shape[0]) + 0.5 if len(shape) == 3 else
-                             torch.rand(shape) + 0.5)
+    module.set_normalization(
+        torch.rand(shape[0]) if len(shape) == 3 else torch.rand(shape),
+        torch.rand(shape[0]) + 0.5 if len(shape) == 3 else torch.rand(shape) + 0.5,
+    )
     module.eval()
     x = torch.rand(5, *shape)
     with torch.no_grad():
@@ -46,7 +48,8 @@ def test_generated_source_matches_built_module(tmp_path: Path, seed, shape) -> N
     (tmp_path / "model.py").write_text(generate_source(graph))
     torch.save(module.state_dict(), tmp_path / "weights.pt")
     torch.save((x, expected), tmp_path / "io.pt")
-    out = subprocess.run([sys.executable, "-I", "-c", CHECK, str(tmp_path)], text=True,
-                         capture_output=True)
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", CHECK, str(tmp_path)], text=True, capture_output=True
+    )
     assert out.returncode == 0, f"generated model failed for {genome}:\n{out.stderr}"
     assert float(out.stdout) <= 1e-6, f"outputs differ by {out.stdout} for {genome}"

@@ -19,9 +19,13 @@ from genomes import (
 )
 
 FULL_SPACE = SearchSpace(
-    families=("mlp", "cnn"), depth=SearchSpace().depth, norms=("none", "batch", "layer"),
+    families=("mlp", "cnn"),
+    depth=SearchSpace().depth,
+    norms=("none", "batch", "layer"),
     activations=("relu", "gelu", "silu", "tanh", "leaky_relu", "elu"),
-    kernel_sizes=(3, 5), downsamples=("none", "stride", "pool"), skips=True,
+    kernel_sizes=(3, 5),
+    downsamples=("none", "stride", "pool"),
+    skips=True,
     optimizers=("sgd", "adam", "adamw", "rmsprop"),
     schedules=("constant", "cosine", "step", "onecycle"),
     augment=(False, True),
@@ -44,10 +48,16 @@ def test_json_round_trip_is_exact(seed: int) -> None:
 
 def test_hash_is_stable_across_processes() -> None:
     genome = _genome(7)
-    code = ("import sys; from genomes import Genome; "
-            "print(Genome.from_json(sys.stdin.read()).hash())")
-    out = subprocess.run([sys.executable, "-c", code], input=genome.to_json(), text=True,
-                         capture_output=True, check=True)
+    code = (
+        "import sys; from genomes import Genome; print(Genome.from_json(sys.stdin.read()).hash())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=genome.to_json(),
+        text=True,
+        capture_output=True,
+        check=True,
+    )
     assert out.stdout.strip() == genome.hash(), "hash differs in a fresh interpreter"
 
 
@@ -57,14 +67,17 @@ def test_same_seed_gives_same_genomes() -> None:
     assert first == second
 
 
-@pytest.mark.parametrize("mutation, message", [
-    (lambda d: d.update(extra=1), "unknown field"),
-    (lambda d: d["train"].update(code="__import__('os')"), "unknown field"),
-    (lambda d: d["layers"][0].update(width="64; import os"), "width"),
-    (lambda d: d.pop("train"), "missing"),
-    (lambda d: d.update(schema_version=99), "schema_version"),
-    (lambda d: d["layers"][0].update(activation="__import__('os').system('x')"), "activation"),
-])
+@pytest.mark.parametrize(
+    "mutation, message",
+    [
+        (lambda d: d.update(extra=1), "unknown field"),
+        (lambda d: d["train"].update(code="__import__('os')"), "unknown field"),
+        (lambda d: d["layers"][0].update(width="64; import os"), "width"),
+        (lambda d: d.pop("train"), "missing"),
+        (lambda d: d.update(schema_version=99), "schema_version"),
+        (lambda d: d["layers"][0].update(activation="__import__('os').system('x')"), "activation"),
+    ],
+)
 def test_bad_genome_json_is_rejected(mutation, message) -> None:
     data = json.loads(_genome(1).to_json())
     mutation(data)
@@ -75,11 +88,17 @@ def test_bad_genome_json_is_rejected(mutation, message) -> None:
 
 def test_genome_outside_space_is_rejected() -> None:
     genome = _genome(2)
-    narrow = SearchSpace(families=(genome.family,), optimizers=("rmsprop",) if
-                         genome.train.optimizer != "rmsprop" else ("sgd",),
-                         depth=FULL_SPACE.depth, norms=FULL_SPACE.norms,
-                         activations=FULL_SPACE.activations, kernel_sizes=(3, 5),
-                         downsamples=FULL_SPACE.downsamples, skips=True,
-                         schedules=FULL_SPACE.schedules, augment=(False, True))
+    narrow = SearchSpace(
+        families=(genome.family,),
+        optimizers=("rmsprop",) if genome.train.optimizer != "rmsprop" else ("sgd",),
+        depth=FULL_SPACE.depth,
+        norms=FULL_SPACE.norms,
+        activations=FULL_SPACE.activations,
+        kernel_sizes=(3, 5),
+        downsamples=FULL_SPACE.downsamples,
+        skips=True,
+        schedules=FULL_SPACE.schedules,
+        augment=(False, True),
+    )
     with pytest.raises(InvalidGenomeError, match="optimizer"):
         validate_genome(genome, narrow, IMAGE)

@@ -18,19 +18,27 @@ from genomes import (
     sample_genome,
     validate_genome,
 )
-from genomes.graph import count_flops
 from genomes.build import GraphModule
+from genomes.graph import count_flops
 
 SHAPES = [(30,), (1, 8, 8), (1, 28, 28), (3, 32, 32)]
 SMALL_SPACE = SearchSpace(
-    families=("mlp", "cnn"), depth=IntRange(1, 5), width=IntRange(4, 32, log=True),
+    families=("mlp", "cnn"),
+    depth=IntRange(1, 5),
+    width=IntRange(4, 32, log=True),
     channels=IntRange(2, 12, log=True),
     activations=("relu", "gelu", "silu", "tanh", "leaky_relu", "elu"),
-    norms=("none", "batch", "layer"), dropout=FloatRange(0.0, 0.5), kernel_sizes=(3, 5),
-    downsamples=("none", "stride", "pool"), skips=True,
+    norms=("none", "batch", "layer"),
+    dropout=FloatRange(0.0, 0.5),
+    kernel_sizes=(3, 5),
+    downsamples=("none", "stride", "pool"),
+    skips=True,
     optimizers=("sgd", "adam", "adamw", "rmsprop"),
-    schedules=("constant", "cosine", "step", "onecycle"), warmup_epochs=IntRange(0, 2),
-    label_smoothing=FloatRange(0.0, 0.2), augment=(False, True), max_epochs=IntRange(1, 20),
+    schedules=("constant", "cosine", "step", "onecycle"),
+    warmup_epochs=IntRange(0, 2),
+    label_smoothing=FloatRange(0.0, 0.2),
+    augment=(False, True),
+    max_epochs=IntRange(1, 20),
 )
 
 
@@ -72,8 +80,9 @@ def test_toolbox_is_per_search_and_seeded() -> None:
     def run(seed: int) -> list[str]:
         toolbox = make_toolbox(SMALL_SPACE, problem, np.random.default_rng(seed), (1.0, -1.0))
         parents = [toolbox.individual() for _ in range(4)]
-        children = [toolbox.mutate(toolbox.mate(parents[i], parents[i + 1])[0])[0]
-                    for i in range(3)]
+        children = [
+            toolbox.mutate(toolbox.mate(parents[i], parents[i + 1])[0])[0] for i in range(3)
+        ]
         return [ind.genome.hash() for ind in parents + children]
 
     assert run(5) == run(5), "same seed gave different genomes"
@@ -92,12 +101,12 @@ def test_flops_match_a_hand_count() -> None:
     # 64 -> 16 -> 8 -> 10: 2 * (64*16 + 16*8 + 8*10)
     assert count_flops(genome_to_graph(mlp, Problem((1, 8, 8), 10))) == 2 * (1024 + 128 + 80)
     assert count_params(genome_to_graph(mlp, Problem((1, 8, 8), 10))) == (
-        64 * 16 + 16 + 16 * 8 + 8 + 8 * 10 + 10)
+        64 * 16 + 16 + 16 * 8 + 8 + 8 * 10 + 10
+    )
     cnn = Genome("cnn", (LayerGene(4, "relu", kernel_size=3, downsample="stride"),), train)
     # conv 1->4, k3, stride 2 on 8x8 -> 4x4 output: 1*4*9*16 MACs; head 4 -> 10
     assert count_flops(genome_to_graph(cnn, Problem((1, 8, 8), 10))) == 2 * (4 * 9 * 16 + 40)
-    residual = Genome("mlp", (LayerGene(16, "relu"), LayerGene(8, "relu")), train,
-                      skips=((1, 2),))
+    residual = Genome("mlp", (LayerGene(16, "relu"), LayerGene(8, "relu")), train, skips=((1, 2),))
     # the skip needs a 16 -> 8 projection without bias: 128 more MACs and parameters
     graph = genome_to_graph(residual, Problem((30,), 2))
     assert count_flops(graph) == 2 * (30 * 16 + 16 * 8 + 16 * 8 + 8 * 2)

@@ -5,17 +5,20 @@ import pytest
 from genomes import FloatRange, IntRange, Problem, SearchSpace, SearchSpaceError
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"depth": IntRange(3, 1)}, r"space.depth must have low <= high"),
-    ({"activations": ()}, r"space.activations must list at least one choice"),
-    ({"activations": ("relu", "swish")}, r"unknown choice 'swish'; allowed: .*'gelu'"),
-    ({"optimizers": ("lbfgs",)}, r"space.optimizers has unknown choice 'lbfgs'"),
-    ({"schedules": ("linear",)}, r"space.schedules has unknown choice 'linear'"),
-    ({"families": ("transformer",)}, r"space.families has unknown choice"),
-    ({"lr": FloatRange(0.0, 0.1, log=True)}, r"space.lr"),
-    ({"dropout": FloatRange(0.0, 1.5)}, r"space.dropout must lie within"),
-    ({"batch_sizes": (0, 32)}, r"space.batch_sizes must be positive"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"depth": IntRange(3, 1)}, r"space.depth must have low <= high"),
+        ({"activations": ()}, r"space.activations must list at least one choice"),
+        ({"activations": ("relu", "swish")}, r"unknown choice 'swish'; allowed: .*'gelu'"),
+        ({"optimizers": ("lbfgs",)}, r"space.optimizers has unknown choice 'lbfgs'"),
+        ({"schedules": ("linear",)}, r"space.schedules has unknown choice 'linear'"),
+        ({"families": ("transformer",)}, r"space.families has unknown choice"),
+        ({"lr": FloatRange(0.0, 0.1, log=True)}, r"space.lr"),
+        ({"dropout": FloatRange(0.0, 1.5)}, r"space.dropout must lie within"),
+        ({"batch_sizes": (0, 32)}, r"space.batch_sizes must be positive"),
+    ],
+)
 def test_bad_space_names_the_key_and_allowed_values(kwargs, message) -> None:
     with pytest.raises(SearchSpaceError, match=message):
         SearchSpace(**kwargs)

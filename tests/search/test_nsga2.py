@@ -8,7 +8,8 @@ from hypothesis.extra.numpy import arrays
 from search import binary_tournament, non_dominated, rank_population, survive
 
 objective_arrays = st.integers(1, 40).flatmap(
-    lambda n: arrays(float, (n, 2), elements=st.floats(0, 1, allow_nan=False)))
+    lambda n: arrays(float, (n, 2), elements=st.floats(0, 1, allow_nan=False))
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -23,8 +24,9 @@ def test_survival_keeps_exactly_the_population_size(objectives, n, seed) -> None
 @given(objectives=objective_arrays, data=st.data())
 def test_every_feasible_individual_is_ahead_of_every_infeasible_one(objectives, data) -> None:
     n = len(objectives)
-    violation = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.0, 0.5, 2.0]),
-                                            min_size=n, max_size=n)))
+    violation = np.array(
+        data.draw(st.lists(st.sampled_from([0.0, 0.0, 0.5, 2.0]), min_size=n, max_size=n))
+    )
     ranking = rank_population(objectives, violation)
     feasible, infeasible = ranking.rank[violation == 0], ranking.rank[violation > 0]
     if feasible.size and infeasible.size:
@@ -33,8 +35,9 @@ def test_every_feasible_individual_is_ahead_of_every_infeasible_one(objectives, 
     more = ranking.rank[violation == 2.0]
     if less.size and more.size:
         assert less.max() < more.min(), "smaller violation must rank first"
-    kept = survive(objectives, max(1, int((violation == 0).sum())), np.random.default_rng(0),
-                   violation)
+    kept = survive(
+        objectives, max(1, int((violation == 0).sum())), np.random.default_rng(0), violation
+    )
     if (violation == 0).any():
         assert (violation[kept] == 0).all(), "survival took an infeasible one over a feasible"
 

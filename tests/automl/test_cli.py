@@ -1,0 +1,158 @@
+"""End to end through the real ``automl`` command in subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+TINY = {
+    "dataset": {"name": "digits", "val_fraction": 0.25, "test_fraction": 0.2},
+    "space": {"depth": [1, 2], "width": [8, 32], "max_epochs": 2},
+    "search": {"population": 4, "evaluations": 6, "seed": 0},
+    "evaluator": {"max_epochs": 2, "patience": 2},
+    "latency": {"blocks": 3, "warmup_calls": 5},
+}
+
+
+def automl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "automl.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def write_config(path: Path, config: dict | str) -> Path:
+    path.write_text(config if isinstance(config, str) else yaml.safe_dump(config))
+    return path
+
+
+def test_search_writes_a_complete_run_directory(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tiny.yaml", TINY)
+    out = tmp_path / "run"
+    proc = automl(
+        "search", str(config), "--out", str(out), "--workers", "2", "--budget", "6", cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Pareto front" in proc.stdout
+    for name in ("config.yaml", "trials.db", "trials.csv", "pareto.csv", "pareto.png"):
+        assert (out / name).is_file(), f"{name} missing from the run directory"
+    resolved = yaml.safe_load((out / "config.yaml").read_text())
+    assert resolved["search"]["evaluations"] == 6 and resolved["evaluator"]["workers"] == 2
+
+    with (out / "trials.csv").open() as handle:
+        trials = list(csv.DictReader(handle))
+    assert len(trials) == 6
+    required = {
+        "trial_id",
+        "status",
+        "val_accuracy",
+        "latency_ms",
+        "params",
+        "epochs",
+        "seconds",
+        "error",
+    }
+    assert required <= set(trials[0]), f"trials.csv lacks {required - set(trials[0])}"
+    assert all(t["status"] == "COMPLETE" for t in trials), trials
+
+    with (out / "pareto.csv").open() as handle:
+        front = list(csv.DictReader(handle))
+    assert front, "empty front"
+    required = {
+        "trial_id",
+        "val_accuracy",
+        "test_accuracy",
+        "latency_ms",
+        "params",
+        "flops",
+        "genome",
+    }
+    assert required <= set(front[0]), f"pareto.csv lacks {required - set(front[0])}"
+    for row in front:
+        assert 0.0 <= float(row["test_accuracy"]) <= 1.0
+        assert json.loads(row["genome"])["schema_version"] == 1
+        assert (out / "weights" / f"trial_{int(row['trial_id']):05d}.pt").is_file()
+    kept = sorted((out / "weights").glob("*.pt"))
+    assert len(kept) == len(front), "weights of non-front trials should be removed"
+
+    with sqlite3.connect(out / "trials.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == 6
+
+    again = automl("search", str(config), "--out", str(out), cwd=tmp_path)
+    assert again.returncode == 2 and "already holds a run" in again.stderr
+
+
+BAD_CONFIGS = {
+    "yaml_syntax": ("dataset: [digits\n", r"YAML syntax error at line 2"),
+    "unknown_key": (
+        {"search": {"populaton": 8}},
+        r"unknown key `search.populaton`; allowed keys here: population",
+    ),
+    "unknown_section": ({"trainer": {}}, r"unknown key `trainer`; allowed keys here: dataset"),
+    "wrong_type": (
+        {"search": {"population": "many"}},
+        r"`search.population`: input should be a valid integer.*got 'many'",
+    ),
+    "out_of_range": (
+        {"search": {"population": 1}},
+        r"`search.population`: input should be greater than or equal to 2; got 1",
+    ),
+    "bad_activation": (
+        {"space": {"activations": ["relu", "swish"]}},
+        r"space.activations has unknown choice 'swish'; allowed: .*'gelu'",
+    ),
+    "min_above_max": ({"space": {"depth": [4, 1]}}, r"space.depth must have low <= high"),
+    "bad_dataset": (
+        {"dataset": {"name": "imagenet"}},
+        r"`dataset.name`: must be one of \['digits'\]; got 'imagenet'",
+    ),
+    "bad_objective": (
+        {"objectives": ["accuracy", "speed"]},
+        r"`objectives.1`: input should be 'accuracy'",
+    ),
+    "top_level_list": ("- 1\n- 2\n", r"the top level must be a mapping"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CONFIGS))
+def test_bad_config_fails_with_one_line_and_writes_nothing(tmp_path: Path, name: str) -> None:
+    content, pattern = BAD_CONFIGS[name]
+    config = write_config(tmp_path / f"{name}.yaml", content)
+    out = tmp_path / "run"
+    proc = automl("search", str(config), "--out", str(out), cwd=tmp_path)
+    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr}"
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got:\n{proc.stderr}"
+    assert str(config) in lines[0], "the message must name the file"
+    assert re.search(pattern, lines[0]), f"{lines[0]!r} does not match {pattern!r}"
+    assert not out.exists(), "a run directory was created for bad input"
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    proc = automl(
+        "search", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "run"), cwd=tmp_path
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: config file not found"
+    assert not (tmp_path / "run").exists()
+
+
+def test_bad_cli_flag_value(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tiny.yaml", TINY)
+    proc = automl("search", str(config), "--budget", "0", cwd=tmp_path)
+    assert proc.returncode == 2 and "--budget" in proc.stderr
