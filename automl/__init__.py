@@ -1,18 +1,29 @@
-"""The command line, config, datasets, run store and outputs that wire the packages together."""
+"""The command line, config, datasets, run store and outputs that wire the packages together.
 
-from automl.config import Config, load_config
-from automl.data import DatasetSplits, load_dataset
-from automl.errors import ConfigError, DataError, RunDirectoryError
-from automl.store import RunStore, TrialRecord
+Names are imported on first use (PEP 562) so that ``automl --help`` does not pay for torch.
+"""
 
-__all__ = [
-    "Config",
-    "ConfigError",
-    "DataError",
-    "DatasetSplits",
-    "RunDirectoryError",
-    "RunStore",
-    "TrialRecord",
-    "load_config",
-    "load_dataset",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Config": "automl.config",
+    "load_config": "automl.config",
+    "ConfigError": "automl.errors",
+    "DataError": "automl.errors",
+    "RunDirectoryError": "automl.errors",
+    "DatasetSplits": "automl.data",
+    "load_dataset": "automl.data",
+    "RunStore": "automl.store",
+    "TrialRecord": "automl.store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'automl' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

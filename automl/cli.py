@@ -10,8 +10,6 @@ from typing import Any
 import click
 from rich.console import Console
 
-from automl.errors import AutoMLError
-
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -22,8 +20,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except AutoMLError as exc:
-            if ctx.meta.get("debug"):
+        except Exception as exc:
+            from genomes import AutoMLError  # imported late: it pulls in torch
+
+            if ctx.meta.get("debug") or not isinstance(exc, AutoMLError):
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)

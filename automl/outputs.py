@@ -47,8 +47,9 @@ def write_csv(path: Path, records: list[TrialRecord], columns: tuple[str, ...]) 
 
 
 def plot_pareto(path: Path, records: list[TrialRecord], front: list[TrialRecord]) -> None:
-    """All finished trials as points, the front as a highlighted staircase with test
-    accuracies written beside its members."""
+    """All finished trials as points and the front as a highlighted staircase, with the
+    front members' test accuracies as open diamonds; the accuracy axis starts near the worst
+    tenth of the trials so that the front stays readable."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -78,18 +79,28 @@ def plot_pareto(path: Path, records: list[TrialRecord], front: list[TrialRecord]
         zorder=3,
         label=f"Pareto front ({len(front)})",
     )
-    for r in front:
-        if r.test_accuracy is not None:
-            ax.annotate(
-                f"test {r.test_accuracy:.3f}",
-                (r.latency_ms, r.val_accuracy),
-                textcoords="offset points",
-                xytext=(4, -10),
-                fontsize=7,
-            )
+    tested = [r for r in front if r.test_accuracy is not None]
+    ax.scatter(
+        [r.latency_ms for r in tested],
+        [r.test_accuracy for r in tested],
+        s=36,
+        marker="D",
+        facecolors="none",
+        edgecolors="#00798c",
+        zorder=3,
+        label="front, test accuracy",
+    )
+    accuracies = sorted(r.val_accuracy for r in complete)
+    if accuracies:
+        low = accuracies[len(accuracies) // 10]
+        floor = min([low] + [r.test_accuracy for r in tested]) - 0.02
+        hidden = sum(a < floor for a in accuracies)
+        ax.set_ylim(max(0.0, floor), 1.0 + 0.005)
+        if hidden:
+            ax.set_title(f"{hidden} trial(s) below {floor:.2f} not shown", fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel("latency per call (ms, log scale)")
-    ax.set_ylabel("validation accuracy")
+    ax.set_ylabel("accuracy (validation; test for front diamonds)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
     fig.tight_layout()

@@ -26,6 +26,10 @@ from genomes.vocabulary import (
 )
 
 
+def _log_uniform(rng: np.random.Generator, low: float, high: float) -> float:
+    return float(math.exp(rng.uniform(math.log(low), math.log(high))))
+
+
 @dataclass(frozen=True, slots=True)
 class IntRange:
     low: int
@@ -34,7 +38,7 @@ class IntRange:
 
     def sample(self, rng: np.random.Generator) -> int:
         if self.log:
-            return self.clip(round(math.exp(rng.uniform(math.log(self.low), math.log(self.high)))))
+            return self.clip(_log_uniform(rng, self.low, self.high))
         return int(rng.integers(self.low, self.high + 1))
 
     def clip(self, value: float) -> int:
@@ -52,7 +56,7 @@ class FloatRange:
 
     def sample(self, rng: np.random.Generator) -> float:
         if self.log:
-            return float(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
+            return _log_uniform(rng, self.low, self.high)
         return float(rng.uniform(self.low, self.high))
 
     def clip(self, value: float) -> float:
