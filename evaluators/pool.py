@@ -8,7 +8,7 @@ import queue
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch.multiprocessing as mp
 
@@ -28,7 +28,6 @@ class _Slot:
     tasks: mp.Queue | None = None
     request: TrialRequest | None = None
     started: float = 0.0
-    history: list[int] = field(default_factory=list)
 
 
 class LocalPool:
@@ -76,8 +75,7 @@ class LocalPool:
                 result = self._results.get(timeout=_POLL_SECONDS)
             except queue.Empty:
                 result = self._check_workers()
-            if result is not None:
-                self._finish(result)
+            if result is not None and self._finish(result):
                 return result
         return None
 
@@ -125,12 +123,15 @@ class LocalPool:
                 slot.started = time.monotonic()
                 slot.tasks.put(slot.request)
 
-    def _finish(self, result: TrialResult) -> None:
+    def _finish(self, result: TrialResult) -> bool:
+        """Free the slot that ran ``result``'s trial. False for a stale result: one that a
+        worker sent just before it was killed for a timeout already reported as FAILED."""
         for slot in self._slots:
             if slot.request is not None and slot.request.trial_id == result.trial_id:
                 slot.request = None
-                slot.history.append(result.trial_id)
-        self._dispatch()
+                self._dispatch()
+                return True
+        return False
 
     def _check_workers(self) -> TrialResult | None:
         """Replace a dead or overdue worker and report its trial as FAILED."""
