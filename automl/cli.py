@@ -64,11 +64,17 @@ def search(
     }
     config = load_config(config_path, overrides)
 
+    from automl.errors import ConfigError
     from automl.report_table import front_table
     from automl.runner import run_search
+    from evaluators import DeviceError
+    from genomes import SearchSpaceError
 
     console = Console()
-    summary = run_search(config, Path(config.output), console)
+    try:
+        summary = run_search(config, Path(config.output), console)
+    except (DeviceError, SearchSpaceError) as exc:  # the config does not fit this data/machine
+        raise ConfigError(f"{config_path}: {exc}") from None
     console.print(front_table(summary.front))
     console.print(
         f"{summary.finished} trials finished ({summary.failed} failed); "

@@ -4,11 +4,19 @@ core dataclasses. Every error names the file, the key path, the rule and the val
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from automl.data import READERS
 from automl.errors import ConfigError
@@ -16,12 +24,24 @@ from evaluators import EvaluationSettings, LatencySettings, TrainSettings
 from genomes import FloatRange, IntRange, SearchSpace, SearchSpaceError
 from search import Constraints, SearchSettings
 
-IntSpec = int | list[int]
-FloatSpec = float | list[float]
+T = TypeVar("T")
+
+
+def _as_list(value: Any) -> Any:
+    """A scalar in the YAML stands for a one-element list: a fixed value or a single choice."""
+    return value if isinstance(value, list) else [value]
+
+
+Bounds = Annotated[list[T], BeforeValidator(_as_list), Field(min_length=1, max_length=2)]
+"""``[low, high]``, or one value that fixes the gene."""
+Choices = Annotated[list[T], BeforeValidator(_as_list), Field(min_length=1)]
+"""A list of choices, or one value that fixes the gene."""
+
+DEVICE_PATTERN = r"^(cpu|cuda:\d+)$"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class DatasetConfig(_Section):
@@ -46,43 +66,26 @@ class DatasetConfig(_Section):
 class SpaceConfig(_Section):
     """Each gene: ``[low, high]`` or a fixed number for ranges, a list or one value for choices."""
 
-    families: list[Literal["mlp", "cnn"]] | Literal["mlp", "cnn"] = ["mlp"]
-    depth: IntSpec = [1, 4]
-    width: IntSpec = [16, 256]
-    channels: IntSpec = [8, 64]
-    activations: list[str] | str = ["relu", "gelu", "silu", "tanh"]
-    norms: list[str] | str = ["none"]
-    dropout: FloatSpec = [0.0, 0.5]
-    kernel_sizes: list[int] | int = [3]
-    downsamples: list[str] | str = ["none", "pool"]
+    families: Choices[Literal["mlp", "cnn"]] = ["mlp"]
+    depth: Bounds[int] = [1, 4]
+    width: Bounds[int] = [16, 256]
+    channels: Bounds[int] = [8, 64]
+    activations: Choices[str] = ["relu", "gelu", "silu", "tanh"]
+    norms: Choices[str] = ["none"]
+    dropout: Bounds[float] = [0.0, 0.5]
+    kernel_sizes: Choices[int] = [3]
+    downsamples: Choices[str] = ["none", "pool"]
     skips: bool = False
-    optimizers: list[str] | str = ["sgd", "adam", "adamw"]
-    lr: FloatSpec = [1.0e-4, 1.0e-1]
-    schedules: list[str] | str = ["constant"]
-    warmup_epochs: IntSpec = 0
-    batch_sizes: list[int] | int = [16, 32, 64, 128]
-    weight_decay: FloatSpec = [1.0e-6, 1.0e-2]
-    label_smoothing: FloatSpec = 0.0
-    augment: list[bool] | bool = [False]
-    max_epochs: IntSpec = 30
+    optimizers: Choices[str] = ["sgd", "adam", "adamw"]
+    lr: Bounds[float] = [1.0e-4, 1.0e-1]
+    schedules: Choices[str] = ["constant"]
+    warmup_epochs: Bounds[int] = [0]
+    batch_sizes: Choices[int] = [16, 32, 64, 128]
+    weight_decay: Bounds[float] = [1.0e-6, 1.0e-2]
+    label_smoothing: Bounds[float] = [0.0]
+    augment: Choices[bool] = [False]
+    max_epochs: Bounds[int] = [30]
     max_params: int | None = Field(None, ge=1)
-
-    @field_validator(
-        "depth",
-        "width",
-        "channels",
-        "warmup_epochs",
-        "max_epochs",
-        "dropout",
-        "lr",
-        "weight_decay",
-        "label_smoothing",
-    )
-    @classmethod
-    def _two_bounds(cls, value: Any) -> Any:
-        if isinstance(value, list) and len(value) != 2:
-            raise ValueError("a range must be [low, high] or a single fixed value")
-        return value
 
 
 class SearchConfig(_Section):
@@ -101,7 +104,7 @@ class ConstraintsConfig(_Section):
 
 class EvaluatorConfig(_Section):
     backend: Literal["local"] = "local"
-    devices: Literal["auto"] | list[str] = "auto"
+    devices: Choices[str] = ["auto"]
     workers_per_device: int = Field(1, ge=1, le=64)
     workers: int | None = Field(None, ge=1, le=256)
     max_epochs: int = Field(30, ge=1)
@@ -109,9 +112,16 @@ class EvaluatorConfig(_Section):
     min_delta: float = Field(0.0, ge=0.0)
     trial_timeout_s: float | None = Field(None, gt=0)
 
+    @field_validator("devices")
+    @classmethod
+    def _known_devices(cls, value: list[str]) -> list[str]:
+        if value != ["auto"] and not all(re.match(DEVICE_PATTERN, d) for d in value):
+            raise ValueError("must be 'auto' or a list of 'cpu' and 'cuda:N' entries")
+        return value
+
 
 class LatencyConfig(_Section):
-    device: str = "cpu"
+    device: str = Field("cpu", pattern=DEVICE_PATTERN)
     batch_size: int = Field(1, ge=1)
     threads: int = Field(1, ge=1)
     warmup_calls: int = Field(20, ge=1)
@@ -253,15 +263,15 @@ def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _choices(value: Any) -> tuple[Any, ...]:
-    return tuple(value) if isinstance(value, list) else (value,)
+def _choices(value: list[Any]) -> tuple[Any, ...]:
+    return tuple(value)
 
 
-def _int_range(value: IntSpec, log: bool = False) -> IntRange:
-    low, high = (value, value) if isinstance(value, int) else value
+def _int_range(value: list[int], log: bool = False) -> IntRange:
+    low, high = value[0], value[-1]
     return IntRange(low, high, log=log and low != high)
 
 
-def _float_range(value: FloatSpec, log: bool = False) -> FloatRange:
-    low, high = (value, value) if isinstance(value, (int, float)) else value
-    return FloatRange(float(low), float(high), log=log and low != high)
+def _float_range(value: list[float], log: bool = False) -> FloatRange:
+    low, high = float(value[0]), float(value[-1])
+    return FloatRange(low, high, log=log and low != high)

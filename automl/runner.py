@@ -91,7 +91,8 @@ def run_search(config: Config, run_dir: Path, console: Console) -> RunSummary:
     space = config.search_space()
     space.check_problem(splits.problem)
     evaluator = config.evaluator
-    slots = resolve_slots(evaluator.devices, evaluator.workers_per_device, evaluator.workers)
+    devices = "auto" if evaluator.devices == ["auto"] else evaluator.devices
+    slots = resolve_slots(devices, evaluator.workers_per_device, evaluator.workers)
     settings = config.search_settings()
     (run_dir / WEIGHTS_DIR).mkdir(parents=True, exist_ok=True)
     write_config(config, run_dir / "config.yaml")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 
 import torch.multiprocessing as mp
 
 from evaluators.data import TrainingData
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
-from evaluators.worker import EvaluationSettings, worker_main
+from evaluators.worker import STARTED, EvaluationSettings, worker_main
 
 _SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 _POLL_SECONDS = 0.1
@@ -25,17 +25,19 @@ class _Slot:
     index: int
     device: str
     process: mp.Process | None = None
-    tasks: mp.Queue | None = None
+    connection: Connection | None = None
     request: TrialRequest | None = None
-    started: float = 0.0
+    started: float | None = None
+    """When the worker began the current trial (its own start-up does not count)."""
 
 
 class LocalPool:
-    """One spawned process per slot, each on its own device; the data reach every worker once,
-    when it starts, and workers are reused for every trial.
+    """One spawned process per slot, each training on its slot's device; the data reach every
+    worker once, when it starts, and workers are reused for every trial.
 
-    A worker that dies or runs past ``trial_timeout`` seconds is replaced and its trial is
-    returned as FAILED with the reason, so a search always gets one result per submission.
+    Each worker talks to the pool over its own pipe, so killing one cannot corrupt another's
+    messages. A worker that dies or runs past ``trial_timeout`` seconds is replaced and its
+    trial is returned as FAILED with the reason: every submission gets exactly one result.
     """
 
     def __init__(
@@ -49,7 +51,6 @@ class LocalPool:
         self._settings = settings
         self._timeout = trial_timeout
         self._context = mp.get_context("spawn")
-        self._results: mp.Queue = self._context.Queue()
         self._pending: deque[TrialRequest] = deque()
         self._slots = [_Slot(i, device) for i, device in enumerate(devices)]
         for slot in self._slots:
@@ -71,11 +72,13 @@ class LocalPool:
         """The next finished trial, in completion order; None if ``timeout`` passes first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while deadline is None or time.monotonic() < deadline:
-            try:
-                result = self._results.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                result = self._check_workers()
-            if result is not None and self._finish(result):
+            busy = {s.connection: s for s in self._slots if s.request is not None}
+            for connection in wait(list(busy), timeout=_POLL_SECONDS):
+                result = self._receive(busy[connection])
+                if result is not None:
+                    return result
+            result = self._check_workers()
+            if result is not None:
                 return result
         return None
 
@@ -88,14 +91,14 @@ class LocalPool:
 
     def close(self) -> None:
         for slot in self._slots:
-            if slot.process is not None and slot.process.is_alive():
-                slot.tasks.put(None)
+            with contextlib.suppress(OSError):
+                slot.connection.send(None)
         for slot in self._slots:
-            if slot.process is not None:
-                slot.process.join(timeout=5)
-                if slot.process.is_alive():
-                    slot.process.kill()
-                    slot.process.join()
+            slot.process.join(timeout=5)
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join()
+            slot.connection.close()
 
     def __enter__(self) -> LocalPool:
         return self
@@ -104,34 +107,42 @@ class LocalPool:
         self.close()
 
     def _start(self, slot: _Slot) -> None:
-        slot.tasks = self._context.Queue()
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        slot.connection = parent_end
+        slot.started = None
         slot.process = self._context.Process(
             target=worker_main,
             name=f"automl-worker-{slot.index}",
             daemon=True,
-            args=(slot.index, self._data, self._settings, slot.tasks, self._results),
+            args=(slot.index, slot.device, self._data, self._settings, child_end),
         )
         with _environment(_SINGLE_THREAD_ENV):
             slot.process.start()
+        child_end.close()
 
     def _dispatch(self) -> None:
         for slot in self._slots:
             if not self._pending:
                 return
             if slot.request is None:
+                if not slot.process.is_alive():
+                    self._restart(slot)
                 slot.request = self._pending.popleft()
-                slot.started = time.monotonic()
-                slot.tasks.put(slot.request)
+                slot.connection.send(slot.request)
 
-    def _finish(self, result: TrialResult) -> bool:
-        """Free the slot that ran ``result``'s trial. False for a stale result: one that a
-        worker sent just before it was killed for a timeout already reported as FAILED."""
-        for slot in self._slots:
-            if slot.request is not None and slot.request.trial_id == result.trial_id:
-                slot.request = None
-                self._dispatch()
-                return True
-        return False
+    def _receive(self, slot: _Slot) -> TrialResult | None:
+        """Read one message; a result frees the slot. A broken pipe is left to the liveness
+        check, which sees the dead process."""
+        try:
+            message = slot.connection.recv()
+        except (EOFError, OSError):
+            return self._check_workers()
+        if message == STARTED:
+            slot.started = time.monotonic()
+            return None
+        slot.request = None
+        self._dispatch()
+        return message
 
     def _check_workers(self) -> TrialResult | None:
         """Replace a dead or overdue worker and report its trial as FAILED."""
@@ -141,22 +152,33 @@ class LocalPool:
                 continue
             if not slot.process.is_alive():
                 reason = f"worker process died (exit code {slot.process.exitcode})"
-            elif self._timeout is not None and now - slot.started > self._timeout:
+            elif (
+                self._timeout is not None
+                and slot.started is not None
+                and now - slot.started > self._timeout
+            ):
                 reason = f"trial timed out after {self._timeout:g} s"
-                slot.process.kill()
-                slot.process.join()
             else:
                 continue
-            request = slot.request
-            self._start(slot)
+            request, began = slot.request, slot.started or now
+            self._restart(slot)
+            slot.request = None
+            self._dispatch()
             return TrialResult(
                 request.trial_id,
                 TrialStatus.FAILED,
                 error=reason,
-                seconds=now - slot.started,
+                seconds=now - began,
                 worker=slot.index,
             )
         return None
+
+    def _restart(self, slot: _Slot) -> None:
+        if slot.process.is_alive():
+            slot.process.kill()
+        slot.process.join()
+        slot.connection.close()
+        self._start(slot)
 
 
 @contextlib.contextmanager

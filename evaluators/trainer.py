@@ -53,9 +53,21 @@ def train(
     Stops after ``patience`` epochs without a validation gain above ``min_delta`` and restores
     the best weights. Raises ``EvaluationError`` on a non-finite loss.
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = build_model(genome, data).to(settings.device)
+    cuda = torch.device(settings.device)
+    devices = [cuda.index or 0] if cuda.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)  # initialisation and dropout, without touching the caller's state
+        return _train(genome, data, settings, seed, on_epoch)
+
+
+def _train(
+    genome: Genome,
+    data: TrainingData,
+    settings: TrainSettings,
+    seed: int,
+    on_epoch: EpochCallback | None,
+) -> TrainOutcome:
+    model = build_model(genome, data).to(settings.device)
     generator = torch.Generator(device=settings.device).manual_seed(seed)
     gene = genome.train
     epochs = min(gene.max_epochs, settings.max_epochs)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import signal
 import time
 import traceback
 from dataclasses import dataclass
-from multiprocessing.queues import Queue
+from multiprocessing.connection import Connection
 
 import torch
 
@@ -17,6 +18,9 @@ from evaluators.latency import LatencySettings, measure_latency
 from evaluators.trainer import TrainSettings, train
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
 from genomes import count_flops, count_params, genome_to_graph
+
+STARTED = "started"
+"""What a worker sends when it begins a trial."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +82,25 @@ def evaluate_trial(
 
 
 def worker_main(
-    worker: int, data: TrainingData, settings: EvaluationSettings, tasks: Queue, results: Queue
+    worker: int,
+    device: str,
+    data: TrainingData,
+    settings: EvaluationSettings,
+    connection: Connection,
 ) -> None:
     """Entry point of a worker process: one thread, data moved to its device once, then trials
-    until a ``None`` task arrives. Ctrl-C is left to the parent, which shuts the pool down."""
+    until ``None`` arrives. Each trial is announced with ``STARTED`` before it runs, so the
+    pool's timeout does not count the worker's start-up. Ctrl-C is left to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)
-    data = data.to(settings.train.device)
+    settings = dataclasses.replace(
+        settings, train=dataclasses.replace(settings.train, device=device)
+    )
+    data = data.to(device)
     latency_cache: dict[str, tuple[float, float]] = {}
-    while (request := tasks.get()) is not None:
-        results.put(evaluate_trial(request, data, settings, latency_cache, worker))
+    while (request := connection.recv()) is not None:
+        connection.send(STARTED)
+        connection.send(evaluate_trial(request, data, settings, latency_cache, worker))
 
 
 def _describe(exc: BaseException) -> str:

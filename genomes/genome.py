@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -87,7 +88,7 @@ class Genome:
         obj = _expect_mapping(data, "genome")
         _check_fields(obj, cls, "genome")
         version = obj["schema_version"]
-        if version != SCHEMA_VERSION:
+        if not _is_int(version) or version != SCHEMA_VERSION:
             raise InvalidGenomeError(
                 f"genome.schema_version must be {SCHEMA_VERSION}; got {version!r}"
             )
@@ -170,5 +171,7 @@ def _parse_dataclass(cls: type, data: Any, where: str) -> Any:
         is_bool = isinstance(value, bool)
         if not isinstance(value, allowed) or (is_bool and bool not in allowed):
             raise InvalidGenomeError(f"{where}.{f.name} must be {f.type}; got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidGenomeError(f"{where}.{f.name} must be a finite number; got {value!r}")
         values[f.name] = float(value) if str(f.type) == "float" else value
     return cls(**values)

@@ -7,8 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
+from pymoo.operators.survival.rank_and_crowding.metrics import (
+    FunctionalDiversity,
+    calc_crowding_distance,
+)
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+# Duplicated points get zero distance: identical scores are common (latency is cached per
+# architecture), and without the filter every copy at a front's edge counts as most isolated.
+_CROWDING = FunctionalDiversity(calc_crowding_distance, filter_out_duplicates=True)
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ def rank_population(objectives: np.ndarray, violation: np.ndarray | None = None)
     for k, front in enumerate(fronts):
         members = feasible[front]
         rank[members] = k
-        crowding[members] = calc_crowding_distance(objectives[members])
+        crowding[members] = _CROWDING.do(objectives[members])
     infeasible = np.flatnonzero(violation > 0)
     if infeasible.size:
         levels = np.unique(violation[infeasible], return_inverse=True)[1]

@@ -126,6 +126,39 @@ BAD_CONFIGS = {
         r"`objectives.1`: input should be 'accuracy'",
     ),
     "top_level_list": ("- 1\n- 2\n", r"the top level must be a mapping"),
+    "bool_for_int": (
+        {"search": {"evaluations": True}},
+        r"`search.evaluations`: input should be a valid integer; got True",
+    ),
+    "nan_range": ("space:\n  lr: [.nan, 0.1]\n", r"`space.lr.0`: input should be a finite number"),
+    "range_of_three": (
+        {"space": {"depth": [1, 2, 3]}},
+        r"`space.depth`: value should have at most 2 items.*got \[1, 2, 3\]",
+    ),
+    "bad_range_item": (
+        {"space": {"depth": "abc"}},
+        r"`space.depth.0`: input should be a valid integer; got 'abc'",
+    ),
+    "bad_family": (
+        {"space": {"families": ["mlp", "rnn"]}},
+        r"`space.families.1`: input should be 'mlp' or 'cnn'; got 'rnn'",
+    ),
+    "no_devices": (
+        {"evaluator": {"devices": []}},
+        r"`evaluator.devices`: value should have at least 1 item",
+    ),
+    "bad_device": (
+        {"evaluator": {"devices": ["tpu"]}},
+        r"`evaluator.devices`: must be 'auto' or a list of 'cpu'.*got \['tpu'\]",
+    ),
+    "unavailable_gpu": (
+        {"evaluator": {"devices": ["cuda:7"]}},
+        r"`evaluator.devices` entry 'cuda:7' is not available here",
+    ),
+    "bad_latency_device": (
+        {"latency": {"device": "gpu"}},
+        r"`latency.device`: string should match",
+    ),
 }
 
 

@@ -50,3 +50,15 @@ def test_trial_past_its_timeout_is_killed_and_the_next_one_runs(tiny_data) -> No
     assert results[0].status is TrialStatus.FAILED
     assert "timed out after 6 s" in results[0].error
     assert results[1].status is TrialStatus.COMPLETE, results[1].error
+
+
+def test_worker_killed_while_idle_is_replaced_before_its_next_trial(tiny_data) -> None:
+    with LocalPool(tiny_data, EvaluationSettings(), ["cpu"]) as pool:
+        pool.submit(TrialRequest(0, _genome(8, 1), 0))
+        first = next(pool.results())
+        os.kill(_worker_pid(0), signal.SIGKILL)
+        time.sleep(0.5)
+        pool.submit(TrialRequest(1, _genome(8, 1), 1))
+        second = next(pool.results())
+    assert first.status is TrialStatus.COMPLETE, first.error
+    assert second.status is TrialStatus.COMPLETE, second.error

@@ -75,6 +75,10 @@ def test_same_seed_gives_same_genomes() -> None:
         (lambda d: d["layers"][0].update(width="64; import os"), "width"),
         (lambda d: d.pop("train"), "missing"),
         (lambda d: d.update(schema_version=99), "schema_version"),
+        (lambda d: d.update(schema_version=True), "schema_version"),
+        (lambda d: d["train"].update(lr=float("nan")), "finite"),
+        (lambda d: d["layers"][0].update(dropout=float("inf")), "finite"),
+        (lambda d: d["train"].update(batch_size=True), "batch_size"),
         (lambda d: d["layers"][0].update(activation="__import__('os').system('x')"), "activation"),
     ],
 )

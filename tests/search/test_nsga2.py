@@ -59,3 +59,9 @@ def test_binary_tournament_prefers_lower_rank() -> None:
     winners = binary_tournament(ranking, 200, np.random.default_rng(0))
     # a pair (1, 1) is the only way for the dominated one to win: about 1 in 4
     assert 0.15 < (winners == 1).mean() < 0.35
+
+
+def test_survival_prefers_a_distinct_point_over_copies() -> None:
+    objectives = np.array([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+    kept = set(survive(objectives, 3, np.random.default_rng(0)).tolist())
+    assert {2, 3} <= kept, f"kept {kept}: copies of one point displaced the distinct middle"
