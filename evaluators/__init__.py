@@ -1,18 +1,22 @@
 """Training, latency measurement and the worker pool that evaluates genomes."""
 
 from evaluators.data import TrainingData
-from evaluators.devices import DeviceError, available_cpus, resolve_slots
+from evaluators.devices import DeviceError, available_cores, available_cpus, resolve_slots
 from evaluators.errors import EvaluationError
 from evaluators.latency import LatencySettings, LatencyStats, measure_latency
 from evaluators.optim import OPTIMIZERS, SCHEDULES, lr_factor
 from evaluators.pool import LocalPool
+from evaluators.probes import noop_trial
+from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_model, train
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus, trial_seed
-from evaluators.worker import EvaluationSettings, evaluate_trial
+from evaluators.worker import EvaluationSettings, TrialFunction, evaluate_trial
 
 __all__ = [
     "OPTIMIZERS",
     "SCHEDULES",
+    "Slot",
+    "SlotScheduler",
     "EvaluationError",
     "DeviceError",
     "EvaluationSettings",
@@ -25,12 +29,15 @@ __all__ = [
     "TrialRequest",
     "TrialResult",
     "TrialStatus",
+    "TrialFunction",
     "accuracy_of",
+    "available_cores",
     "available_cpus",
     "build_model",
     "evaluate_trial",
     "lr_factor",
     "measure_latency",
+    "noop_trial",
     "resolve_slots",
     "train",
     "trial_seed",

@@ -12,8 +12,15 @@ class DeviceError(AutoMLError, ValueError):
     """A device list that this machine cannot provide."""
 
 
+def available_cores() -> list[int]:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
 def available_cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return len(available_cores())
 
 
 def resolve_slots(

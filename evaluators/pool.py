@@ -5,39 +5,46 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
 import torch.multiprocessing as mp
 
 from evaluators.data import TrainingData
+from evaluators.devices import available_cores
+from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
-from evaluators.worker import STARTED, EvaluationSettings, worker_main
+from evaluators.worker import (
+    STARTED,
+    EvaluationSettings,
+    TrialFunction,
+    evaluate_trial,
+    worker_main,
+)
 
 _SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 _POLL_SECONDS = 0.1
 
 
-@dataclass
-class _Slot:
-    index: int
-    device: str
-    process: mp.Process | None = None
-    connection: Connection | None = None
-    request: TrialRequest | None = None
-    started: float | None = None
-    """When the worker began the current trial (its own start-up does not count)."""
+class _Worker:
+    """The process behind one slot and the pipe to it."""
+
+    def __init__(self, process: mp.Process, connection: Connection) -> None:
+        self.process = process
+        self.connection = connection
+        self.started: float | None = None
+        """When the current trial began in the worker (its own start-up does not count)."""
 
 
 class LocalPool:
-    """One spawned process per slot, each training on its slot's device; the data reach every
-    worker once, when it starts, and workers are reused for every trial.
+    """One spawned process per slot, each on its slot's device and, for CPU slots, pinned to
+    its own core; the data reach every worker once, when it starts (tensors travel through
+    shared memory), and workers are reused for every trial.
 
     Each worker talks to the pool over its own pipe, so killing one cannot corrupt another's
     messages. A worker that dies or runs past ``trial_timeout`` seconds is replaced and its
     trial is returned as FAILED with the reason: every submission gets exactly one result.
+    ``evaluate`` is the module-level function a worker runs per trial (``evaluate_trial``).
     """
 
     def __init__(
@@ -46,33 +53,34 @@ class LocalPool:
         settings: EvaluationSettings,
         devices: Sequence[str],
         trial_timeout: float | None = None,
+        evaluate: TrialFunction = evaluate_trial,
     ) -> None:
         self._data = data
         self._settings = settings
         self._timeout = trial_timeout
+        self._evaluate = evaluate
         self._context = mp.get_context("spawn")
-        self._pending: deque[TrialRequest] = deque()
-        self._slots = [_Slot(i, device) for i, device in enumerate(devices)]
-        for slot in self._slots:
-            self._start(slot)
+        self._scheduler = SlotScheduler(devices)
+        self._cores = available_cores()
+        self._workers = {slot.index: self._start(slot) for slot in self._scheduler.slots}
 
     @property
     def capacity(self) -> int:
-        return len(self._slots)
+        return len(self._scheduler.slots)
 
     @property
     def in_flight(self) -> int:
-        return len(self._pending) + sum(slot.request is not None for slot in self._slots)
+        return self._scheduler.in_flight
 
     def submit(self, request: TrialRequest) -> None:
-        self._pending.append(request)
+        self._scheduler.submit(request)
         self._dispatch()
 
     def next_result(self, timeout: float | None = None) -> TrialResult | None:
         """The next finished trial, in completion order; None if ``timeout`` passes first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while deadline is None or time.monotonic() < deadline:
-            busy = {s.connection: s for s in self._slots if s.request is not None}
+            busy = {self._workers[s.index].connection: s for s in self._scheduler.slots if s.busy}
             for connection in wait(list(busy), timeout=_POLL_SECONDS):
                 result = self._receive(busy[connection])
                 if result is not None:
@@ -90,15 +98,12 @@ class LocalPool:
                 yield result
 
     def close(self) -> None:
-        for slot in self._slots:
+        for worker in self._workers.values():
             with contextlib.suppress(OSError):
-                slot.connection.send(None)
-        for slot in self._slots:
-            slot.process.join(timeout=5)
-            if slot.process.is_alive():
-                slot.process.kill()
-                slot.process.join()
-            slot.connection.close()
+                worker.connection.send(None)
+        for worker in self._workers.values():
+            worker.process.join(timeout=5)
+            _stop(worker)
 
     def __enter__(self) -> LocalPool:
         return self
@@ -106,63 +111,72 @@ class LocalPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _start(self, slot: _Slot) -> None:
+    def _start(self, slot: Slot) -> _Worker:
         parent_end, child_end = self._context.Pipe(duplex=True)
-        slot.connection = parent_end
-        slot.started = None
-        slot.process = self._context.Process(
+        core = self._cores[slot.index % len(self._cores)] if slot.device == "cpu" else None
+        process = self._context.Process(
             target=worker_main,
             name=f"automl-worker-{slot.index}",
             daemon=True,
-            args=(slot.index, slot.device, self._data, self._settings, child_end),
+            args=(
+                slot.index,
+                slot.device,
+                core,
+                self._data,
+                self._settings,
+                self._evaluate,
+                child_end,
+            ),
         )
         with _environment(_SINGLE_THREAD_ENV):
-            slot.process.start()
+            process.start()
         child_end.close()
+        return _Worker(process, parent_end)
 
     def _dispatch(self) -> None:
-        for slot in self._slots:
-            if not self._pending:
-                return
-            if slot.request is None:
-                if not slot.process.is_alive():
-                    self._restart(slot)
-                slot.request = self._pending.popleft()
-                slot.connection.send(slot.request)
+        for slot in self._scheduler.assign():
+            worker = self._workers[slot.index]
+            if not worker.process.is_alive():
+                worker = self._restart(slot)
+            worker.started = None
+            worker.connection.send(slot.request)
 
-    def _receive(self, slot: _Slot) -> TrialResult | None:
+    def _receive(self, slot: Slot) -> TrialResult | None:
         """Read one message; a result frees the slot. A broken pipe is left to the liveness
         check, which sees the dead process."""
+        worker = self._workers[slot.index]
         try:
-            message = slot.connection.recv()
+            message = worker.connection.recv()
         except (EOFError, OSError):
             return self._check_workers()
         if message == STARTED:
-            slot.started = time.monotonic()
+            worker.started = time.monotonic()
             return None
-        slot.request = None
+        self._scheduler.release(message.trial_id)
         self._dispatch()
         return message
 
     def _check_workers(self) -> TrialResult | None:
         """Replace a dead or overdue worker and report its trial as FAILED."""
         now = time.monotonic()
-        for slot in self._slots:
-            if slot.request is None:
+        for slot in self._scheduler.slots:
+            worker = self._workers[slot.index]
+            if not slot.busy:
                 continue
-            if not slot.process.is_alive():
-                reason = f"worker process died (exit code {slot.process.exitcode})"
+            if not worker.process.is_alive():
+                reason = f"worker process died (exit code {worker.process.exitcode})"
             elif (
                 self._timeout is not None
-                and slot.started is not None
-                and now - slot.started > self._timeout
+                and worker.started is not None
+                and now - worker.started > self._timeout
             ):
                 reason = f"trial timed out after {self._timeout:g} s"
             else:
                 continue
-            request, began = slot.request, slot.started or now
+            began = worker.started or now
+            request = slot.request
             self._restart(slot)
-            slot.request = None
+            self._scheduler.release(request.trial_id)
             self._dispatch()
             return TrialResult(
                 request.trial_id,
@@ -173,12 +187,17 @@ class LocalPool:
             )
         return None
 
-    def _restart(self, slot: _Slot) -> None:
-        if slot.process.is_alive():
-            slot.process.kill()
-        slot.process.join()
-        slot.connection.close()
-        self._start(slot)
+    def _restart(self, slot: Slot) -> _Worker:
+        _stop(self._workers[slot.index])
+        self._workers[slot.index] = self._start(slot)
+        return self._workers[slot.index]
+
+
+def _stop(worker: _Worker) -> None:
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join()
+    worker.connection.close()
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -27,6 +28,12 @@ STARTED = "started"
 class EvaluationSettings:
     train: TrainSettings = TrainSettings()
     latency: LatencySettings = LatencySettings()
+
+
+TrialFunction = Callable[
+    [TrialRequest, TrainingData, "EvaluationSettings", dict, "int | None"], TrialResult
+]
+"""What a worker runs per trial; a module-level function so that it can be sent to a worker."""
 
 
 def evaluate_trial(
@@ -84,14 +91,20 @@ def evaluate_trial(
 def worker_main(
     worker: int,
     device: str,
+    core: int | None,
     data: TrainingData,
     settings: EvaluationSettings,
+    evaluate: TrialFunction,
     connection: Connection,
 ) -> None:
-    """Entry point of a worker process: one thread, data moved to its device once, then trials
-    until ``None`` arrives. Each trial is announced with ``STARTED`` before it runs, so the
-    pool's timeout does not count the worker's start-up. Ctrl-C is left to the parent."""
+    """Entry point of a worker process: one thread, pinned to ``core`` when given (so a latency
+    measurement here never shares a core with another worker's training), data moved to its
+    device once, then trials until ``None`` arrives. Each trial is announced with ``STARTED``
+    before it runs, so the pool's timeout does not count start-up. Ctrl-C is left to the
+    parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if core is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
     torch.set_num_threads(1)
     settings = dataclasses.replace(
         settings, train=dataclasses.replace(settings.train, device=device)
@@ -100,7 +113,7 @@ def worker_main(
     latency_cache: dict[str, tuple[float, float]] = {}
     while (request := connection.recv()) is not None:
         connection.send(STARTED)
-        connection.send(evaluate_trial(request, data, settings, latency_cache, worker))
+        connection.send(evaluate(request, data, settings, latency_cache, worker))
 
 
 def _describe(exc: BaseException) -> str:
