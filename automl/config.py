@@ -111,6 +111,7 @@ class EvaluatorConfig(_Section):
     patience: int = Field(4, ge=1)
     min_delta: float = Field(0.0, ge=0.0)
     trial_timeout_s: float | None = Field(None, gt=0)
+    mixed_precision: bool = False
 
     @field_validator("devices")
     @classmethod
@@ -126,6 +127,7 @@ class LatencyConfig(_Section):
     threads: int = Field(1, ge=1)
     warmup_calls: int = Field(20, ge=1)
     blocks: int = Field(7, ge=3)
+    reference: bool = True
 
 
 Objective = Literal["accuracy", "latency", "params", "flops"]
@@ -187,7 +189,7 @@ class Config(_Section):
     def evaluation_settings(self, device: str = "cpu") -> EvaluationSettings:
         e, lat = self.evaluator, self.latency
         return EvaluationSettings(
-            train=TrainSettings(e.max_epochs, e.patience, e.min_delta, device),
+            train=TrainSettings(e.max_epochs, e.patience, e.min_delta, device, e.mixed_precision),
             latency=LatencySettings(
                 lat.device, lat.batch_size, lat.threads, lat.warmup_calls, lat.blocks
             ),

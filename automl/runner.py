@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +18,14 @@ from automl.outputs import PARETO_COLUMNS, TRIAL_COLUMNS, plot_pareto, write_csv
 from automl.progress import SearchProgress
 from automl.store import RunStore, TrialRecord
 from evaluators import (
+    EvaluationSettings,
     LocalPool,
     TrainingData,
     TrialResult,
     TrialStatus,
     accuracy_of,
     build_model,
+    calibrate,
     resolve_slots,
 )
 from genomes import Genome, make_toolbox
@@ -107,10 +110,11 @@ def run_search(config: Config, run_dir: Path, console: Console) -> RunSummary:
     weights = [OBJECTIVES.get(name).weight for name in settings.objectives]
     toolbox = make_toolbox(space, splits.problem, rng, weights)
     data = splits.training_data()
+    evaluation = latency_calibrated(config, store, splits.problem.input_shape)
     try:
         with (
             SearchProgress(console, settings.evaluations) as progress,
-            LocalPool(data, config.evaluation_settings(), slots, evaluator.trial_timeout_s) as pool,
+            LocalPool(data, evaluation, slots, evaluator.trial_timeout_s) as pool,
         ):
             recorder = _Recorder(store, run_dir, config, progress)
             AsyncNSGA2(toolbox, settings, rng, pool, recorder).run()
@@ -118,6 +122,19 @@ def run_search(config: Config, run_dir: Path, console: Console) -> RunSummary:
         front = finalize_run(run_dir, store, config, splits, data)
         store.close()
     return RunSummary(run_dir, front, recorder.finished, recorder.failed)
+
+
+def latency_calibrated(
+    config: Config, store: RunStore, input_shape: tuple[int, ...]
+) -> EvaluationSettings:
+    """Evaluation settings with the reference network's latency measured once for the run
+    (before any worker starts, so nothing else runs) and kept in the store."""
+    settings = config.evaluation_settings()
+    if not config.latency.reference:
+        return settings
+    latency = calibrate(settings.latency, input_shape)
+    store.set_meta("latency_reference_ms", repr(latency.reference_ms))
+    return dataclasses.replace(settings, latency=latency)
 
 
 def finalize_run(

@@ -84,6 +84,13 @@ class RunStore:
                 f"this program supports ({STORE_SCHEMA_VERSION})"
             )
 
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def trial_started(self, trial_id: int, genome: Genome) -> None:
         self._db.execute(
             "INSERT INTO trials (trial_id, status, genome, genome_hash, started_at) "

@@ -3,7 +3,13 @@
 from evaluators.data import TrainingData
 from evaluators.devices import DeviceError, available_cores, available_cpus, resolve_slots
 from evaluators.errors import EvaluationError
-from evaluators.latency import LatencySettings, LatencyStats, measure_latency
+from evaluators.latency import (
+    LatencySettings,
+    LatencyStats,
+    calibrate,
+    measure_latency,
+    reference_model,
+)
 from evaluators.optim import OPTIMIZERS, SCHEDULES, lr_factor
 from evaluators.pool import LocalPool
 from evaluators.probes import noop_trial
@@ -34,10 +40,12 @@ __all__ = [
     "available_cores",
     "available_cpus",
     "build_model",
+    "calibrate",
     "evaluate_trial",
     "lr_factor",
     "measure_latency",
     "noop_trial",
+    "reference_model",
     "resolve_slots",
     "train",
     "trial_seed",

@@ -24,6 +24,8 @@ class TrainSettings:
     patience: int = 4
     min_delta: float = 0.0
     device: str = "cpu"
+    mixed_precision: bool = False
+    """bf16 autocast for the forward pass on CUDA; ignored on the CPU."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ def _train(
     on_epoch: EpochCallback | None,
 ) -> TrainOutcome:
     model = build_model(genome, data).to(settings.device)
+    on_cuda = settings.device.startswith("cuda")
+    memory_format = torch.channels_last if on_cuda and genome.family == "cnn" else None
+    if memory_format is not None:
+        model = model.to(memory_format=memory_format)
+    autocast = torch.autocast("cuda", torch.bfloat16, enabled=on_cuda and settings.mixed_precision)
     generator = torch.Generator(device=settings.device).manual_seed(seed)
     gene = genome.train
     epochs = min(gene.max_epochs, settings.max_epochs)
@@ -86,8 +93,12 @@ def _train(
             inputs = data.x_train[index]
             if gene.augment:
                 inputs = augment_images(inputs, generator)
+            if memory_format is not None:
+                inputs = inputs.contiguous(memory_format=memory_format)
+            with autocast:
+                logits = model(inputs)
             loss = F.cross_entropy(
-                model(inputs), data.y_train[index], label_smoothing=gene.label_smoothing
+                logits.float(), data.y_train[index], label_smoothing=gene.label_smoothing
             )
             if not torch.isfinite(loss):
                 raise EvaluationError(
