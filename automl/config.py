@@ -103,7 +103,9 @@ class ConstraintsConfig(_Section):
 
 
 class EvaluatorConfig(_Section):
-    backend: Literal["local"] = "local"
+    backend: Literal["local", "ray"] = "local"
+    address: str | None = None
+    """Ray only: ``auto`` or a cluster address; none starts a local Ray inside the run."""
     devices: Choices[str] = ["auto"]
     workers_per_device: int = Field(1, ge=1, le=64)
     workers: int | None = Field(None, ge=1, le=256)

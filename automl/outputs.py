@@ -98,7 +98,8 @@ def plot_pareto(path: Path, records: list[TrialRecord], front: list[TrialRecord]
         ax.set_ylim(max(0.0, floor), 1.0 + 0.005)
         if hidden:
             ax.set_title(f"{hidden} trial(s) below {floor:.2f} not shown", fontsize=8)
-    ax.set_xscale("log")
+    if complete:
+        ax.set_xscale("log")
     ax.set_xlabel("latency per call (ms, log scale)")
     ax.set_ylabel("accuracy (validation; test for front diamonds)")
     ax.grid(True, alpha=0.3)

@@ -19,13 +19,13 @@ from automl.progress import SearchProgress
 from automl.store import RunStore, TrialRecord
 from evaluators import (
     EvaluationSettings,
-    LocalPool,
     TrainingData,
     TrialResult,
     TrialStatus,
     accuracy_of,
     build_model,
     calibrate,
+    make_pool,
     resolve_slots,
 )
 from genomes import Genome, make_toolbox
@@ -114,7 +114,15 @@ def run_search(config: Config, run_dir: Path, console: Console) -> RunSummary:
     try:
         with (
             SearchProgress(console, settings.evaluations) as progress,
-            LocalPool(data, evaluation, slots, evaluator.trial_timeout_s) as pool,
+            make_pool(
+                evaluator.backend,
+                data,
+                evaluation,
+                slots,
+                evaluator.trial_timeout_s,
+                evaluator.address,
+                run_dir / "ray",
+            ) as pool,
         ):
             recorder = _Recorder(store, run_dir, config, progress)
             AsyncNSGA2(toolbox, settings, rng, pool, recorder).run()

@@ -1,5 +1,6 @@
 """Training, latency measurement and the worker pool that evaluates genomes."""
 
+from evaluators.backends import BACKENDS, make_pool
 from evaluators.data import TrainingData
 from evaluators.devices import DeviceError, available_cores, available_cpus, resolve_slots
 from evaluators.errors import EvaluationError
@@ -11,14 +12,19 @@ from evaluators.latency import (
     reference_model,
 )
 from evaluators.optim import OPTIMIZERS, SCHEDULES, lr_factor
+from evaluators.optional import MissingDependencyError, import_optional
 from evaluators.pool import LocalPool
-from evaluators.probes import noop_trial
+from evaluators.probes import crash_trial, noop_trial
 from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_model, train
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus, trial_seed
 from evaluators.worker import EvaluationSettings, TrialFunction, evaluate_trial
 
 __all__ = [
+    "BACKENDS",
+    "MissingDependencyError",
+    "import_optional",
+    "make_pool",
     "OPTIMIZERS",
     "SCHEDULES",
     "Slot",
@@ -45,6 +51,7 @@ __all__ = [
     "lr_factor",
     "measure_latency",
     "noop_trial",
+    "crash_trial",
     "reference_model",
     "resolve_slots",
     "train",

@@ -19,3 +19,15 @@ def noop_trial(
         flops=0,
         worker=worker,
     )
+
+
+def crash_trial(
+    request: TrialRequest, data: TrainingData, settings: object, cache: dict, worker: int | None
+) -> TrialResult:
+    """Kill the worker process on even trial ids, as a segfault or the OOM killer would, and
+    answer at once on odd ones: one pool shows both the crash and the replaced worker."""
+    import os
+
+    if request.trial_id % 2 == 0:
+        os._exit(13)
+    return noop_trial(request, data, settings, cache, worker)

@@ -189,3 +189,41 @@ def test_bad_cli_flag_value(tmp_path: Path) -> None:
     config = write_config(tmp_path / "tiny.yaml", TINY)
     proc = automl("search", str(config), "--budget", "0", cwd=tmp_path)
     assert proc.returncode == 2 and "--budget" in proc.stderr
+
+
+def test_search_on_a_local_ray_keeps_ray_files_inside_the_run(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    config = write_config(
+        tmp_path / "ray.yaml", {**TINY, "evaluator": {**TINY["evaluator"], "backend": "ray"}}
+    )
+    out = tmp_path / "r"
+    home = tmp_path / "home"
+    home.mkdir()
+    env_home = {"HOME": str(home), "MPLCONFIGDIR": str(tmp_path / "mpl")}  # fonts cache aside
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "automl.cli",
+            "search",
+            str(config),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+            "--budget",
+            "4",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, **env_home},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with (out / "trials.csv").open() as handle:
+        statuses = [row["status"] for row in csv.DictReader(handle)]
+    assert statuses == ["COMPLETE"] * 4, statuses
+    ray_dir = out / "ray"
+    assert ray_dir.is_dir() and any(ray_dir.iterdir()), "the run directory must lead to Ray's files"
+    assert not any(home.iterdir()), f"Ray wrote into HOME: {list(home.iterdir())}"

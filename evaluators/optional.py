@@ -1,0 +1,22 @@
+"""Optional dependencies, imported on first use with an error that names the extra."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from genomes import AutoMLError
+
+
+class MissingDependencyError(AutoMLError, ImportError):
+    """An optional package that the chosen feature needs is not installed."""
+
+
+def import_optional(module: str, extra: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"Tried to import {module!r} but failed ({exc}). Please make sure that the package "
+            f"is installed: pip install 'automl-evo[{extra}]'"
+        ) from None
