@@ -5,10 +5,12 @@ from evaluators.data import TrainingData
 from evaluators.devices import DeviceError, available_cores, available_cpus, resolve_slots
 from evaluators.errors import EvaluationError
 from evaluators.latency import (
+    DriftTracker,
     LatencySettings,
     LatencyStats,
     calibrate,
     measure_latency,
+    prime_drift,
     reference_model,
 )
 from evaluators.optim import OPTIMIZERS, SCHEDULES, lr_factor
@@ -18,7 +20,7 @@ from evaluators.probes import crash_trial, noop_trial
 from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_model, train
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus, trial_seed
-from evaluators.worker import EvaluationSettings, TrialFunction, evaluate_trial
+from evaluators.worker import EvaluationSettings, TrialFunction, WorkerState, evaluate_trial
 
 __all__ = [
     "BACKENDS",
@@ -31,6 +33,7 @@ __all__ = [
     "SlotScheduler",
     "EvaluationError",
     "DeviceError",
+    "DriftTracker",
     "EvaluationSettings",
     "LatencySettings",
     "LatencyStats",
@@ -42,6 +45,7 @@ __all__ = [
     "TrialResult",
     "TrialStatus",
     "TrialFunction",
+    "WorkerState",
     "accuracy_of",
     "available_cores",
     "available_cpus",
@@ -51,6 +55,7 @@ __all__ = [
     "lr_factor",
     "measure_latency",
     "noop_trial",
+    "prime_drift",
     "crash_trial",
     "reference_model",
     "resolve_slots",

@@ -1,12 +1,20 @@
 """Inference latency: eval and inference mode, one thread, warm-up, then timed blocks.
 
 The protocol follows what was measured on the 2-core machine this project targets: single
-calls are too noisy to compare (their coefficient of variation is 0.04-0.4), batch-1 medians
-are stable to about 1% within a run but drift 4-5% over 20 minutes, and a meter that shares a
-core with a trainer reads 5-8% high. So each block times many calls; the estimate is a median
-over blocks; workers are pinned to their own cores (see ``LocalPool``); and a fixed reference
-network is timed in the block beside each candidate block, so the reported latency is
-``median(candidate / reference) * reference_ms``: the drift of the machine cancels out.
+calls are too noisy to compare (their coefficient of variation is 0.04-0.4); interference
+(another process, a slow phase of the virtual machine) only ever adds time and comes in
+bursts that can cover a whole measurement; the machine drifts 4-5% over 20 minutes; a meter
+that shares a core with a trainer reads 5-8% high. So:
+
+- each block times many calls, and the estimate is the fastest block (medians and
+  candidate/reference ratios repeat worse: ``experiments/benchmarks/evaluators_bench.py``);
+- workers are pinned to their own cores (``LocalPool``), so no trainer shares the meter's;
+- a fixed reference network is timed alone right before and after the candidate, as in
+  ``calibrate`` at the start of the run. A reference slower than its recent median marks a
+  disturbed measurement, which is repeated; the median of its recent timings against the
+  calibrated value is the machine's drift, which the estimate is scaled by. A disturbance
+  that outlasts the retries slowed the reference alike, so that measurement is scaled by its
+  own reference instead.
 """
 
 from __future__ import annotations
@@ -15,10 +23,13 @@ import copy
 import dataclasses
 import statistics
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+_REFERENCE_BLOCKS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,21 +38,45 @@ class LatencySettings:
     batch_size: int = 1
     threads: int = 1
     warmup_calls: int = 20
-    blocks: int = 7
-    block_seconds: float = 0.01
+    blocks: int = 25
+    block_seconds: float = 0.002
+    tolerance: float = 0.03
+    """A reference this much slower than its recent median marks a disturbed measurement,
+    repeated up to ``retries`` times after pauses that double from ``retry_pause_s`` (3 s in
+    all); the attempt whose reference ran fastest is kept."""
+    retries: int = 6
+    retry_pause_s: float = 0.05
     reference_ms: float | None = None
     """Latency of ``reference_model`` measured once per run (``calibrate``); None times the
-    candidate alone and reports its raw median."""
+    candidate alone, without disturbance checks or drift correction."""
 
 
 @dataclass(frozen=True, slots=True)
 class LatencyStats:
-    median_ms: float
-    """The estimate: drift-corrected when a reference latency is set, else the raw median."""
+    latency_ms: float
+    """The estimate: drift-corrected when a reference latency is set, else ``raw_ms``."""
     raw_ms: float
-    """Median over blocks of the candidate's own mean call time."""
+    """The candidate's fastest block, as mean time per call."""
     spread: float
-    """Interquartile range over blocks divided by the median (of the ratios, with a reference)."""
+    """Interquartile range of the candidate's block times divided by their median."""
+
+
+class DriftTracker:
+    """The reference network's recent timings in one process; their median against the
+    calibrated ``reference_ms`` is the machine's current drift."""
+
+    def __init__(self, window: int = 25) -> None:
+        self._times: deque[float] = deque(maxlen=window)
+
+    def add(self, seconds: float) -> None:
+        self._times.append(seconds)
+
+    def disturbed(self, seconds: float, tolerance: float) -> bool:
+        """Whether a reference this slow means the core is in a slow phase now."""
+        return len(self._times) >= 3 and seconds > (1 + tolerance) * statistics.median(self._times)
+
+    def factor(self, reference_ms: float) -> float:
+        return reference_ms / (statistics.median(self._times) * 1e3)
 
 
 def reference_model(input_shape: tuple[int, ...]) -> nn.Module:
@@ -57,57 +92,99 @@ def reference_model(input_shape: tuple[int, ...]) -> nn.Module:
 
 
 def calibrate(settings: LatencySettings, input_shape: tuple[int, ...]) -> LatencySettings:
-    """Measure the reference network alone and return settings that use it."""
-    plain = dataclasses.replace(settings, reference_ms=None)
-    reference_ms = measure_latency(reference_model(input_shape), input_shape, plain).median_ms
-    return dataclasses.replace(settings, reference_ms=reference_ms)
+    """Time the reference network as ``measure_latency`` times it beside each candidate and
+    return settings that use it. A process's first timings run slow, so they are dropped."""
+    meter = _Meter(settings, input_shape)
+    calls = meter.calls_per_block(meter.reference)
+    meter.reference_time(calls)
+    fastest = [meter.reference_time(calls) for _ in range(5)]
+    return dataclasses.replace(settings, reference_ms=statistics.median(fastest) * 1e3)
 
 
-@torch.inference_mode()
+def prime_drift(
+    drift: DriftTracker, input_shape: tuple[int, ...], settings: LatencySettings, count: int = 10
+) -> None:
+    """Fill a new process's tracker; this also warms the process up."""
+    meter = _Meter(settings, input_shape)
+    calls = meter.calls_per_block(meter.reference)
+    for _ in range(count):
+        drift.add(meter.reference_time(calls))
+
+
 def measure_latency(
-    model: nn.Module, input_shape: tuple[int, ...], settings: LatencySettings
+    model: nn.Module,
+    input_shape: tuple[int, ...],
+    settings: LatencySettings,
+    drift: DriftTracker | None = None,
 ) -> LatencyStats:
+    """Latency of ``model``: its fastest block. With ``settings.reference_ms`` set, a
+    measurement during which the reference ran slow is repeated, and the result is corrected
+    for drift through ``drift`` (a fresh tracker when None: only this measurement's timings)."""
+    meter = _Meter(settings, input_shape)
     candidate = copy.deepcopy(model).to(settings.device).eval()
-    reference = None
-    if settings.reference_ms is not None:
-        reference = reference_model(input_shape).to(settings.device).eval()
-    x = torch.rand(settings.batch_size, *input_shape, device=settings.device)
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(settings.threads)
-    try:
-        candidate_calls = _calls_per_block(candidate, x, settings)
-        reference_calls = _calls_per_block(reference, x, settings) if reference else 0
-        candidate_times, ratios = [], []
-        for _ in range(settings.blocks):
-            candidate_times.append(_time_block(candidate, x, candidate_calls, settings.device))
-            if reference is not None:
-                ref_time = _time_block(reference, x, reference_calls, settings.device)
-                ratios.append(candidate_times[-1] / ref_time)
-    finally:
-        torch.set_num_threads(previous_threads)
-    raw_ms = statistics.median(candidate_times) * 1e3
+    calls = meter.calls_per_block(candidate)
     if settings.reference_ms is None:
-        return LatencyStats(raw_ms, raw_ms, _relative_iqr(candidate_times))
-    ratio = statistics.median(ratios)
-    return LatencyStats(ratio * settings.reference_ms, raw_ms, _relative_iqr(ratios))
+        times = meter.blocks(candidate, calls, settings.blocks)
+        raw_ms = min(times) * 1e3
+        return LatencyStats(raw_ms, raw_ms, _relative_iqr(times))
+    drift = drift if drift is not None else DriftTracker()
+    reference_calls = meter.calls_per_block(meter.reference)
+    attempts = []
+    for attempt in range(1 + settings.retries):
+        before = meter.reference_time(reference_calls)
+        times = meter.blocks(candidate, calls, settings.blocks)
+        reference = max(before, meter.reference_time(reference_calls))
+        attempts.append((reference, times))
+        if not drift.disturbed(reference, settings.tolerance):
+            break
+        time.sleep(settings.retry_pause_s * 2**attempt)  # slow phases come in bursts
+    reference, times = min(attempts, key=lambda attempt: attempt[0])
+    raw_ms = min(times) * 1e3
+    if drift.disturbed(reference, settings.tolerance):
+        # a slow phase outlasted the retries: it slowed the reference beside the candidate
+        # alike, so this measurement's own reference is the fairer yardstick
+        factor = settings.reference_ms / (reference * 1e3)
+    else:
+        drift.add(reference)
+        factor = drift.factor(settings.reference_ms)
+    return LatencyStats(raw_ms * factor, raw_ms, _relative_iqr(times))
 
 
-def _calls_per_block(model: nn.Module, x: torch.Tensor, settings: LatencySettings) -> int:
-    """Warm up, then size a block so that it lasts about ``block_seconds``."""
-    start = time.perf_counter()
-    for _ in range(settings.warmup_calls):
-        model(x)
-    _synchronize(settings.device)
-    per_call = (time.perf_counter() - start) / settings.warmup_calls
-    return max(1, int(settings.block_seconds / max(per_call, 1e-7)))
+class _Meter:
+    """Times networks on one input with the settings' device and thread count."""
 
+    def __init__(self, settings: LatencySettings, input_shape: tuple[int, ...]) -> None:
+        self.settings = settings
+        self.x = torch.rand(settings.batch_size, *input_shape, device=settings.device)
+        self.reference = reference_model(input_shape).to(settings.device).eval()
 
-def _time_block(model: nn.Module, x: torch.Tensor, calls: int, device: str) -> float:
-    start = time.perf_counter()
-    for _ in range(calls):
-        model(x)
-    _synchronize(device)
-    return (time.perf_counter() - start) / calls
+    def calls_per_block(self, model: nn.Module) -> int:
+        """Warm up, then size a block so that it lasts about ``block_seconds``."""
+        start = time.perf_counter()
+        self.blocks(model, self.settings.warmup_calls, 1)
+        per_call = (time.perf_counter() - start) / self.settings.warmup_calls
+        return max(1, int(self.settings.block_seconds / max(per_call, 1e-7)))
+
+    def reference_time(self, calls: int) -> float:
+        """The reference's fastest of a few blocks: seconds per call."""
+        return min(self.blocks(self.reference, calls, _REFERENCE_BLOCKS))
+
+    @torch.inference_mode()
+    def blocks(self, model: nn.Module, calls: int, count: int) -> list[float]:
+        """Seconds per call in each of ``count`` consecutive blocks of ``calls`` calls."""
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(self.settings.threads)
+        try:
+            times = []
+            for _ in range(count):
+                start = time.perf_counter()
+                for _ in range(calls):
+                    model(self.x)
+                _synchronize(self.settings.device)
+                times.append((time.perf_counter() - start) / calls)
+            return times
+        finally:
+            torch.set_num_threads(previous_threads)
 
 
 def _relative_iqr(values: list[float]) -> float:

@@ -7,7 +7,7 @@ from evaluators.trial import TrialRequest, TrialResult, TrialStatus
 
 
 def noop_trial(
-    request: TrialRequest, data: TrainingData, settings: object, cache: dict, worker: int | None
+    request: TrialRequest, data: TrainingData, settings: object, state: object, worker: int | None
 ) -> TrialResult:
     """Answer at once: what remains of a trial's time is the pool's own overhead."""
     return TrialResult(
@@ -22,7 +22,7 @@ def noop_trial(
 
 
 def crash_trial(
-    request: TrialRequest, data: TrainingData, settings: object, cache: dict, worker: int | None
+    request: TrialRequest, data: TrainingData, settings: object, state: object, worker: int | None
 ) -> TrialResult:
     """Kill the worker process on even trial ids, as a segfault or the OOM killer would, and
     answer at once on odd ones: one pool shows both the crash and the replaced worker."""
@@ -30,4 +30,4 @@ def crash_trial(
 
     if request.trial_id % 2 == 0:
         os._exit(13)
-    return noop_trial(request, data, settings, cache, worker)
+    return noop_trial(request, data, settings, state, worker)

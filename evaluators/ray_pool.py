@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from evaluators.data import TrainingData
+from evaluators.latency import prime_drift
 from evaluators.optional import import_optional
 from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
-from evaluators.worker import EvaluationSettings, TrialFunction, evaluate_trial
+from evaluators.worker import EvaluationSettings, TrialFunction, WorkerState, evaluate_trial
 
 _POLL_SECONDS = 0.1
 
@@ -49,10 +50,12 @@ class RayWorker:
             settings, train=dataclasses.replace(settings.train, device=device)
         )
         self._evaluate = evaluate
-        self._cache: dict[str, tuple[float, float]] = {}
+        self._state = WorkerState()
+        if settings.latency.reference_ms is not None:
+            prime_drift(self._state.drift, data.problem.input_shape, settings.latency)
 
     def run(self, request: TrialRequest) -> TrialResult:
-        return self._evaluate(request, self._data, self._settings, self._cache, self._index)
+        return self._evaluate(request, self._data, self._settings, self._state, self._index)
 
 
 class RayPool:

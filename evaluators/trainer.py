@@ -86,6 +86,7 @@ def _train(
     for epoch in range(epochs):
         model.train()
         order = torch.randperm(n, device=settings.device, generator=generator)
+        loss_sum = torch.zeros((), device=settings.device)
         for start in range(0, n, gene.batch_size):
             index = order[start : start + gene.batch_size]
             if index.numel() < 2:
@@ -100,14 +101,14 @@ def _train(
             loss = F.cross_entropy(
                 logits.float(), data.y_train[index], label_smoothing=gene.label_smoothing
             )
-            if not torch.isfinite(loss):
-                raise EvaluationError(
-                    f"non-finite training loss ({loss.item()}) in epoch {epoch + 1}"
-                )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            scheduler.step()
+            if scheduler is not None:
+                scheduler.step()
+            loss_sum = loss_sum + loss.detach()
+        if not torch.isfinite(loss_sum):  # checked once per epoch: no device sync per step
+            raise EvaluationError(f"non-finite training loss in epoch {epoch + 1}")
         accuracy = accuracy_of(model, data.x_val, data.y_val)
         curve.append(accuracy)
         if accuracy > best_accuracy + settings.min_delta or best_state is None:

@@ -9,13 +9,13 @@ import signal
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 import torch
 
 from evaluators.data import TrainingData
-from evaluators.latency import LatencySettings, measure_latency
+from evaluators.latency import DriftTracker, LatencySettings, measure_latency, prime_drift
 from evaluators.trainer import TrainSettings, train
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
 from genomes import count_flops, count_params, genome_to_graph
@@ -31,34 +31,41 @@ class EvaluationSettings:
 
 
 TrialFunction = Callable[
-    [TrialRequest, TrainingData, "EvaluationSettings", dict, "int | None"], TrialResult
+    [TrialRequest, TrainingData, "EvaluationSettings", "WorkerState", "int | None"], TrialResult
 ]
 """What a worker runs per trial; a module-level function so that it can be sent to a worker."""
+
+
+@dataclass
+class WorkerState:
+    """What a worker keeps between trials: latencies by architecture hash (latency depends on
+    the architecture only) and the reference network's recent timings."""
+
+    latency_cache: dict[str, tuple[float, float]] = field(default_factory=dict)
+    drift: DriftTracker = field(default_factory=DriftTracker)
 
 
 def evaluate_trial(
     request: TrialRequest,
     data: TrainingData,
     settings: EvaluationSettings,
-    latency_cache: dict[str, tuple[float, float]] | None = None,
+    state: WorkerState | None = None,
     worker: int | None = None,
 ) -> TrialResult:
-    """Train and measure one genome; any exception becomes a FAILED result with its reason.
-
-    Latency depends on the architecture only, so it is looked up in ``latency_cache`` by the
-    genome's architecture hash before it is measured.
-    """
+    """Train and measure one genome; any exception becomes a FAILED result with its reason."""
     started = time.perf_counter()
     genome = request.genome
     try:
         graph = genome_to_graph(genome, data.problem)
         outcome = train(genome, data, settings.train, request.seed)
+        state = state if state is not None else WorkerState()
         key = genome.architecture_hash()
-        cache = latency_cache if latency_cache is not None else {}
-        if key not in cache:
-            stats = measure_latency(outcome.model, data.problem.input_shape, settings.latency)
-            cache[key] = (stats.median_ms, stats.spread)
-        latency_ms, spread = cache[key]
+        if key not in state.latency_cache:
+            stats = measure_latency(
+                outcome.model, data.problem.input_shape, settings.latency, state.drift
+            )
+            state.latency_cache[key] = (stats.latency_ms, stats.spread)
+        latency_ms, spread = state.latency_cache[key]
         buffer = io.BytesIO()
         torch.save({k: v.cpu() for k, v in outcome.model.state_dict().items()}, buffer)
     except Exception as exc:  # noqa: BLE001 - every failure of a trial is recorded, not raised
@@ -110,10 +117,12 @@ def worker_main(
         settings, train=dataclasses.replace(settings.train, device=device)
     )
     data = data.to(device)
-    latency_cache: dict[str, tuple[float, float]] = {}
+    state = WorkerState()
+    if settings.latency.reference_ms is not None:
+        prime_drift(state.drift, data.problem.input_shape, settings.latency)
     while (request := connection.recv()) is not None:
         connection.send(STARTED)
-        connection.send(evaluate(request, data, settings, latency_cache, worker))
+        connection.send(evaluate(request, data, settings, state, worker))
 
 
 def _describe(exc: BaseException) -> str:

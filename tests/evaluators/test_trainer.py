@@ -119,5 +119,30 @@ def test_latency_is_positive_and_larger_for_a_larger_network() -> None:
     settings = LatencySettings(blocks=5, block_seconds=0.005)
     t_small = measure_latency(small, (8,), settings)
     t_large = measure_latency(torch.nn.Sequential(torch.nn.Linear(8, 512), large), (8,), settings)
-    assert 0 < t_small.median_ms < t_large.median_ms
+    assert 0 < t_small.latency_ms < t_large.latency_ms
     assert t_small.spread >= 0
+
+
+def test_drift_tracker_flags_slow_phases_and_scales_by_drift() -> None:
+    from evaluators import DriftTracker
+
+    tracker = DriftTracker(window=5)
+    assert not tracker.disturbed(10.0, 0.03), "too few timings to judge"
+    for seconds in (1.00e-4, 1.01e-4, 0.99e-4):
+        tracker.add(seconds)
+    assert tracker.disturbed(1.05e-4, 0.03)
+    assert not tracker.disturbed(1.02e-4, 0.03)
+    # the machine now runs 10% slower than when the run calibrated 0.09 ms
+    assert tracker.factor(0.09) == pytest.approx(0.9)
+
+
+def test_measurement_with_reference_reports_drift_corrected_latency() -> None:
+    from evaluators import DriftTracker, calibrate, prime_drift
+
+    model = torch.nn.Linear(8, 8)
+    settings = calibrate(LatencySettings(blocks=5), (8,))
+    drift = DriftTracker()
+    prime_drift(drift, (8,), settings)
+    stats = measure_latency(model, (8,), settings, drift)
+    assert stats.latency_ms > 0 and stats.raw_ms > 0
+    assert 0.5 < stats.latency_ms / stats.raw_ms < 2.0, "drift factor far from 1 on a calm run"
