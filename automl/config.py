@@ -127,7 +127,7 @@ class LatencyConfig(_Section):
     device: str = Field("cpu", pattern=DEVICE_PATTERN)
     batch_size: int = Field(1, ge=1)
     threads: int = Field(1, ge=1)
-    warmup_calls: int = Field(20, ge=1)
+    warmup_calls: int = Field(100, ge=1)
     blocks: int = Field(25, ge=3)
     reference: bool = True
 

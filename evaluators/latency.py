@@ -37,7 +37,7 @@ class LatencySettings:
     device: str = "cpu"
     batch_size: int = 1
     threads: int = 1
-    warmup_calls: int = 20
+    warmup_calls: int = 100
     blocks: int = 25
     block_seconds: float = 0.002
     tolerance: float = 0.03
