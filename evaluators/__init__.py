@@ -16,6 +16,7 @@ from evaluators.latency import (
 from evaluators.optim import OPTIMIZERS, SCHEDULES, lr_factor
 from evaluators.optional import MissingDependencyError, import_optional
 from evaluators.pool import LocalPool
+from evaluators.pool_base import WorkerPool
 from evaluators.probes import crash_trial, noop_trial
 from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_model, train
@@ -45,6 +46,7 @@ __all__ = [
     "TrialResult",
     "TrialStatus",
     "TrialFunction",
+    "WorkerPool",
     "WorkerState",
     "accuracy_of",
     "available_cores",

@@ -1,4 +1,4 @@
-"""A pool of long-lived worker processes with an asynchronous submit / next-result API."""
+"""The local backend: long-lived worker processes on this machine."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import torch.multiprocessing as mp
 
 from evaluators.data import TrainingData
 from evaluators.devices import available_cores
-from evaluators.scheduler import Slot, SlotScheduler
-from evaluators.trial import TrialRequest, TrialResult, TrialStatus
+from evaluators.pool_base import WorkerPool
+from evaluators.scheduler import Slot
+from evaluators.trial import TrialResult
 from evaluators.worker import (
     STARTED,
     EvaluationSettings,
@@ -23,7 +24,6 @@ from evaluators.worker import (
 )
 
 _SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-_POLL_SECONDS = 0.1
 
 
 class _Worker:
@@ -36,7 +36,7 @@ class _Worker:
         """When the current trial began in the worker (its own start-up does not count)."""
 
 
-class LocalPool:
+class LocalPool(WorkerPool):
     """One spawned process per slot, each on its slot's device and, for CPU slots, pinned to
     its own core; the data reach every worker once, when it starts (tensors travel through
     shared memory), and workers are reused for every trial.
@@ -55,47 +55,14 @@ class LocalPool:
         trial_timeout: float | None = None,
         evaluate: TrialFunction = evaluate_trial,
     ) -> None:
+        super().__init__(devices)
         self._data = data
         self._settings = settings
         self._timeout = trial_timeout
         self._evaluate = evaluate
         self._context = mp.get_context("spawn")
-        self._scheduler = SlotScheduler(devices)
         self._cores = available_cores()
         self._workers = {slot.index: self._start(slot) for slot in self._scheduler.slots}
-
-    @property
-    def capacity(self) -> int:
-        return len(self._scheduler.slots)
-
-    @property
-    def in_flight(self) -> int:
-        return self._scheduler.in_flight
-
-    def submit(self, request: TrialRequest) -> None:
-        self._scheduler.submit(request)
-        self._dispatch()
-
-    def next_result(self, timeout: float | None = None) -> TrialResult | None:
-        """The next finished trial, in completion order; None if ``timeout`` passes first."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while deadline is None or time.monotonic() < deadline:
-            busy = {self._workers[s.index].connection: s for s in self._scheduler.slots if s.busy}
-            for connection in wait(list(busy), timeout=_POLL_SECONDS):
-                result = self._receive(busy[connection])
-                if result is not None:
-                    return result
-            result = self._check_workers()
-            if result is not None:
-                return result
-        return None
-
-    def results(self) -> Iterator[TrialResult]:
-        """Yield results until nothing is in flight."""
-        while self.in_flight:
-            result = self.next_result()
-            if result is not None:
-                yield result
 
     def close(self) -> None:
         for worker in self._workers.values():
@@ -105,11 +72,13 @@ class LocalPool:
             worker.process.join(timeout=5)
             _stop(worker)
 
-    def __enter__(self) -> LocalPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _poll(self, seconds: float) -> TrialResult | None:
+        busy = {self._workers[s.index].connection: s for s in self._scheduler.slots if s.busy}
+        for connection in wait(list(busy), timeout=seconds):
+            result = self._receive(busy[connection])
+            if result is not None:
+                return result
+        return self._check_workers()
 
     def _start(self, slot: Slot) -> _Worker:
         parent_end, child_end = self._context.Pipe(duplex=True)
@@ -152,9 +121,7 @@ class LocalPool:
         if message == STARTED:
             worker.started = time.monotonic()
             return None
-        self._scheduler.release(message.trial_id)
-        self._dispatch()
-        return message
+        return self._finish(slot, message)
 
     def _check_workers(self) -> TrialResult | None:
         """Replace a dead or overdue worker and report its trial as FAILED."""
@@ -173,18 +140,9 @@ class LocalPool:
                 reason = f"trial timed out after {self._timeout:g} s"
             else:
                 continue
-            began = worker.started or now
-            request = slot.request
+            failure = self._failure(slot, worker.started or now, reason)
             self._restart(slot)
-            self._scheduler.release(request.trial_id)
-            self._dispatch()
-            return TrialResult(
-                request.trial_id,
-                TrialStatus.FAILED,
-                error=reason,
-                seconds=now - began,
-                worker=slot.index,
-            )
+            return self._finish(slot, failure)
         return None
 
     def _restart(self, slot: Slot) -> _Worker:

@@ -12,18 +12,17 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from evaluators.data import TrainingData
 from evaluators.latency import prime_drift
 from evaluators.optional import import_optional
-from evaluators.scheduler import Slot, SlotScheduler
-from evaluators.trial import TrialRequest, TrialResult, TrialStatus
+from evaluators.pool_base import WorkerPool
+from evaluators.scheduler import Slot
+from evaluators.trial import TrialRequest, TrialResult
 from evaluators.worker import EvaluationSettings, TrialFunction, WorkerState, evaluate_trial
-
-_POLL_SECONDS = 0.1
 
 
 class RayWorker:
@@ -58,7 +57,7 @@ class RayWorker:
         return self._evaluate(request, self._data, self._settings, self._state, self._index)
 
 
-class RayPool:
+class RayPool(WorkerPool):
     def __init__(
         self,
         data: TrainingData,
@@ -69,49 +68,19 @@ class RayPool:
         address: str | None = None,
         temp_dir: Path | None = None,
     ) -> None:
+        super().__init__(devices)
         self._ray = import_optional("ray", extra="ray")
         self._owns_ray = not self._ray.is_initialized()
         if self._owns_ray:
             _init_ray(self._ray, address, temp_dir, devices)
         self._timeout = trial_timeout
-        self._scheduler = SlotScheduler(devices)
-        per_device = Counter(devices)
         self._actor_class = self._ray.remote(RayWorker)
         self._data_ref = self._ray.put(data)
         self._settings, self._evaluate = settings, evaluate
+        per_device = Counter(devices)
         self._gpu_share = {d: 1.0 / n for d, n in per_device.items() if d.startswith("cuda")}
         self._actors = {slot.index: self._start(slot) for slot in self._scheduler.slots}
         self._running: dict[Any, tuple[Slot, float]] = {}
-
-    @property
-    def capacity(self) -> int:
-        return len(self._scheduler.slots)
-
-    @property
-    def in_flight(self) -> int:
-        return self._scheduler.in_flight
-
-    def submit(self, request: TrialRequest) -> None:
-        self._scheduler.submit(request)
-        self._dispatch()
-
-    def next_result(self, timeout: float | None = None) -> TrialResult | None:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while deadline is None or time.monotonic() < deadline:
-            if self._running:
-                ready, _ = self._ray.wait(list(self._running), num_returns=1, timeout=_POLL_SECONDS)
-                if ready:
-                    return self._collect(ready[0])
-            result = self._check_timeouts()
-            if result is not None:
-                return result
-        return None
-
-    def results(self) -> Iterator[TrialResult]:
-        while self.in_flight:
-            result = self.next_result()
-            if result is not None:
-                yield result
 
     def close(self) -> None:
         for actor in self._actors.values():
@@ -119,11 +88,14 @@ class RayPool:
         if self._owns_ray:
             self._ray.shutdown()
 
-    def __enter__(self) -> RayPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def _poll(self, seconds: float) -> TrialResult | None:
+        if self._running:
+            ready, _ = self._ray.wait(list(self._running), num_returns=1, timeout=seconds)
+            if ready:
+                return self._collect(ready[0])
+        else:
+            time.sleep(seconds)
+        return self._check_timeouts()
 
     def _start(self, slot: Slot) -> Any:
         options = {"num_cpus": 1, "num_gpus": self._gpu_share.get(slot.device, 0)}
@@ -138,19 +110,14 @@ class RayPool:
 
     def _collect(self, future: Any) -> TrialResult:
         slot, started = self._running.pop(future)
-        request = slot.request
         try:
             result = self._ray.get(future)
         except self._ray.exceptions.RayActorError as exc:
-            result = self._failed(
-                request, slot, started, f"worker actor died ({type(exc).__name__})"
-            )
+            result = self._failure(slot, started, f"worker actor died ({type(exc).__name__})")
             self._actors[slot.index] = self._start(slot)
         except self._ray.exceptions.RayTaskError as exc:
-            result = self._failed(request, slot, started, f"worker raised: {exc.cause!r}")
-        self._scheduler.release(request.trial_id)
-        self._dispatch()
-        return result
+            result = self._failure(slot, started, f"worker raised: {exc.cause!r}")
+        return self._finish(slot, result)
 
     def _check_timeouts(self) -> TrialResult | None:
         if self._timeout is None:
@@ -159,25 +126,11 @@ class RayPool:
         for future, (slot, started) in list(self._running.items()):
             if now - started > self._timeout:
                 del self._running[future]
-                request = slot.request
+                failure = self._failure(slot, started, f"trial timed out after {self._timeout:g} s")
                 self._ray.kill(self._actors[slot.index])
                 self._actors[slot.index] = self._start(slot)
-                self._scheduler.release(request.trial_id)
-                self._dispatch()
-                return self._failed(
-                    request, slot, started, f"trial timed out after {self._timeout:g} s"
-                )
+                return self._finish(slot, failure)
         return None
-
-    @staticmethod
-    def _failed(request: TrialRequest, slot: Slot, started: float, reason: str) -> TrialResult:
-        return TrialResult(
-            request.trial_id,
-            TrialStatus.FAILED,
-            error=reason,
-            seconds=time.monotonic() - started,
-            worker=slot.index,
-        )
 
 
 _SOCKET_PATH_LIMIT = 107
