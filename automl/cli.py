@@ -46,8 +46,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--budget", type=click.IntRange(min=1), help="Number of evaluations.")
 @click.option("--workers", type=click.IntRange(min=1), help="Number of worker processes.")
 @click.option("--seed", type=int, help="Search seed.")
+@click.option("--resume", is_flag=True, help="Continue the run in the output directory.")
 def search(
-    config_path: Path, out: Path | None, budget: int | None, workers: int | None, seed: int | None
+    config_path: Path,
+    out: Path | None,
+    budget: int | None,
+    workers: int | None,
+    seed: int | None,
+    resume: bool,
 ) -> None:
     """Search networks for the dataset described in CONFIG.yaml."""
     from automl.config import load_config
@@ -72,7 +78,7 @@ def search(
 
     console = Console()
     try:
-        summary = run_search(config, Path(config.output), console)
+        summary = run_search(config, Path(config.output), console, resume=resume)
     except (DeviceError, SearchSpaceError) as exc:  # the config does not fit this data/machine
         raise ConfigError(f"{config_path}: {exc}") from None
     console.print(front_table(summary.front))

@@ -92,7 +92,10 @@ class SearchConfig(_Section):
     population: int = Field(16, ge=2)
     evaluations: int = Field(64, ge=1)
     seed: int = 0
-    mode: Literal["async"] = "async"
+    mode: Literal["async", "generational"] = "async"
+    strategy: Literal["nsga2", "random"] = "nsga2"
+    max_seconds: float | None = Field(None, gt=0)
+    """Wall-time budget of this session: no trial starts after it."""
     crossover_probability: float = Field(0.9, ge=0.0, le=1.0)
 
 
@@ -186,6 +189,9 @@ class Config(_Section):
             objectives=tuple(self.objectives),
             constraints=Constraints(c.max_latency_ms, c.max_params, c.max_flops),
             crossover_probability=self.search.crossover_probability,
+            strategy=self.search.strategy,
+            mode=self.search.mode,
+            max_seconds=self.search.max_seconds,
         )
 
     def evaluation_settings(self, device: str = "cpu") -> EvaluationSettings:

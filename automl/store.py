@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from automl.errors import RunDirectoryError
-from evaluators import TrialResult
+from evaluators import TrialResult, TrialStatus
 from genomes import Genome
+from search import PastTrial
 
 STORE_SCHEMA_VERSION = 1
 
@@ -36,6 +37,11 @@ CREATE TABLE IF NOT EXISTS trials (
     worker INTEGER,
     started_at REAL NOT NULL,
     finished_at REAL
+);
+CREATE TABLE IF NOT EXISTS hypervolume (
+    evaluations INTEGER PRIMARY KEY,
+    seconds REAL NOT NULL,
+    value REAL NOT NULL
 );
 """
 
@@ -92,9 +98,11 @@ class RunStore:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def trial_started(self, trial_id: int, genome: Genome) -> None:
+        """A new trial, or an unfinished one submitted again after a resume."""
         self._db.execute(
             "INSERT INTO trials (trial_id, status, genome, genome_hash, started_at) "
-            "VALUES (?, 'RUNNING', ?, ?, ?)",
+            "VALUES (?, 'RUNNING', ?, ?, ?) ON CONFLICT(trial_id) DO UPDATE SET "
+            "status='RUNNING', started_at=excluded.started_at, finished_at=NULL",
             (trial_id, genome.to_json(), genome.hash(), time.time()),
         )
 
@@ -137,5 +145,39 @@ class RunStore:
             query, args = query + " WHERE status=?", (status,)
         return [TrialRecord(*row) for row in self._db.execute(query + " ORDER BY trial_id", args)]
 
+    def past_trials(self) -> list[PastTrial]:
+        """Every trial as the search engine resumes it: finished ones with their result,
+        unfinished ones (RUNNING, INTERRUPTED) without."""
+        return [
+            PastTrial(r.trial_id, Genome.from_json(r.genome), _result(r)) for r in self.trials()
+        ]
+
+    def add_hypervolume(self, evaluations: int, seconds: float, value: float) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO hypervolume VALUES (?, ?, ?)", (evaluations, seconds, value)
+        )
+
+    def hypervolume_history(self) -> list[tuple[int, float, float]]:
+        return list(self._db.execute("SELECT * FROM hypervolume ORDER BY evaluations"))
+
     def close(self) -> None:
         self._db.close()
+
+
+def _result(record: TrialRecord) -> TrialResult | None:
+    if record.status not in (TrialStatus.COMPLETE.value, TrialStatus.FAILED.value):
+        return None
+    return TrialResult(
+        trial_id=record.trial_id,
+        status=TrialStatus(record.status),
+        val_accuracy=record.val_accuracy,
+        latency_ms=record.latency_ms,
+        latency_spread=record.latency_spread,
+        params=record.params,
+        flops=record.flops,
+        epochs=record.epochs,
+        seconds=record.seconds,
+        curve=tuple(json.loads(record.curve)),
+        error=record.error,
+        worker=record.worker,
+    )

@@ -65,7 +65,12 @@ class LocalPool(WorkerPool):
         self._workers = {slot.index: self._start(slot) for slot in self._scheduler.slots}
 
     def close(self) -> None:
-        for worker in self._workers.values():
+        """Idle workers finish cleanly; busy ones (a stop or Ctrl-C mid-trial) are killed."""
+        for slot in self._scheduler.slots:
+            worker = self._workers[slot.index]
+            if slot.busy:
+                worker.process.kill()
+                continue
             with contextlib.suppress(OSError):
                 worker.connection.send(None)
         for worker in self._workers.values():

@@ -69,31 +69,37 @@ def crossover(
     return repair(child_a, space, problem, rng), repair(child_b, space, problem, rng)
 
 
-def make_toolbox(
-    space: SearchSpace, problem: Problem, rng: np.random.Generator, weights: Sequence[float]
-) -> base.Toolbox:
-    """A DEAP toolbox for one search: ``individual``, ``wrap``, ``mate`` and ``mutate``.
+def make_toolbox(space: SearchSpace, problem: Problem, weights: Sequence[float]) -> base.Toolbox:
+    """A DEAP toolbox for one search: ``individual(rng)``, ``wrap(genome)``,
+    ``mate(a, b, rng)``, ``mutate(individual, rng)`` and ``repair(genome, rng)``.
 
     ``weights`` are DEAP fitness weights, +1 for objectives to maximise and -1 to minimise.
+    Every random operator takes its generator per call, so a search can derive one generator
+    per trial from its seed and rebuild any trial's randomness on resume.
     """
     fitness_class = type("Fitness", (base.Fitness,), {"weights": tuple(weights)})
 
     def wrap(genome: Genome) -> Individual:
         return Individual(genome, fitness_class())
 
-    def mate(a: Individual, b: Individual) -> tuple[Individual, Individual]:
+    def individual(rng: np.random.Generator) -> Individual:
+        return wrap(sample_genome(space, problem, rng))
+
+    def mate(
+        a: Individual, b: Individual, rng: np.random.Generator
+    ) -> tuple[Individual, Individual]:
         child_a, child_b = crossover(a.genome, b.genome, space, problem, rng)
         return wrap(child_a), wrap(child_b)
 
-    def mutate_individual(ind: Individual) -> tuple[Individual]:
+    def mutate_individual(ind: Individual, rng: np.random.Generator) -> tuple[Individual]:
         return (wrap(mutate(ind.genome, space, problem, rng)),)
 
     toolbox = base.Toolbox()
     toolbox.register("wrap", wrap)
-    toolbox.register("individual", lambda: wrap(sample_genome(space, problem, rng)))
+    toolbox.register("individual", individual)
     toolbox.register("mate", mate)
     toolbox.register("mutate", mutate_individual)
-    toolbox.register("repair", partial(repair, space=space, problem=problem, rng=rng))
+    toolbox.register("repair", partial(repair, space=space, problem=problem))
     return toolbox
 
 

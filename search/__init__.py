@@ -1,6 +1,7 @@
 """Selection (NSGA-II through pymoo) and the evolutionary loop."""
 
-from search.engine import AsyncNSGA2, Evaluator, SearchObserver, SearchSettings
+from search.engine import Evaluator, PastTrial, Search, SearchObserver, SearchSettings
+from search.hypervolume import costs, hypervolume, reference_scales
 from search.nsga2 import Ranking, binary_tournament, non_dominated, rank_population, survive
 from search.objectives import (
     OBJECTIVES,
@@ -10,8 +11,24 @@ from search.objectives import (
     objective_values,
     to_minimization,
 )
+from search.strategies import (
+    STRATEGIES,
+    AsyncNSGA2,
+    GenerationalNSGA2,
+    RandomSearch,
+    make_search,
+)
 
 __all__ = [
+    "costs",
+    "hypervolume",
+    "reference_scales",
+    "STRATEGIES",
+    "GenerationalNSGA2",
+    "PastTrial",
+    "RandomSearch",
+    "Search",
+    "make_search",
     "OBJECTIVES",
     "AsyncNSGA2",
     "Constraints",

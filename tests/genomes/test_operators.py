@@ -78,17 +78,19 @@ def test_toolbox_is_per_search_and_seeded() -> None:
     problem = Problem((1, 8, 8), 10)
 
     def run(seed: int) -> list[str]:
-        toolbox = make_toolbox(SMALL_SPACE, problem, np.random.default_rng(seed), (1.0, -1.0))
-        parents = [toolbox.individual() for _ in range(4)]
+        rng = np.random.default_rng(seed)
+        toolbox = make_toolbox(SMALL_SPACE, problem, (1.0, -1.0))
+        parents = [toolbox.individual(rng) for _ in range(4)]
         children = [
-            toolbox.mutate(toolbox.mate(parents[i], parents[i + 1])[0])[0] for i in range(3)
+            toolbox.mutate(toolbox.mate(parents[i], parents[i + 1], rng)[0], rng)[0]
+            for i in range(3)
         ]
         return [ind.genome.hash() for ind in parents + children]
 
     assert run(5) == run(5), "same seed gave different genomes"
     assert run(5) != run(6)
-    toolbox = make_toolbox(SMALL_SPACE, problem, np.random.default_rng(0), (1.0, -1.0, -1.0))
-    individual = toolbox.individual()
+    toolbox = make_toolbox(SMALL_SPACE, problem, (1.0, -1.0, -1.0))
+    individual = toolbox.individual(np.random.default_rng(0))
     individual.fitness.values = (0.9, 2.0, 100.0)
     assert individual.fitness.wvalues == (0.9, -2.0, -100.0)
 

@@ -1,0 +1,90 @@
+"""The run directory: its layout, the lock that keeps one search per directory, and the
+checks that decide whether a search may start or resume there."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import yaml
+
+from automl.config import Config
+from automl.errors import RunDirectoryError
+
+WEIGHTS_DIR = "weights"
+STORE_FILE = "trials.db"
+CONFIG_FILE = "config.yaml"
+LOCK_FILE = ".lock"
+
+# Settings that shape the trials already in the store; a resumed run must keep them.
+_FIXED_ON_RESUME = (
+    "dataset",
+    "space",
+    "objectives",
+    "constraints",
+    "search.seed",
+    "search.population",
+    "search.mode",
+    "search.strategy",
+)
+
+
+def weights_path(run_dir: Path, trial_id: int) -> Path:
+    return run_dir / WEIGHTS_DIR / f"trial_{trial_id:05d}.pt"
+
+
+def check_new(run_dir: Path) -> None:
+    if (run_dir / STORE_FILE).exists():
+        raise RunDirectoryError(
+            f"{run_dir} already holds a run ({STORE_FILE}); pass --resume "
+            "to continue it, or choose another --out"
+        )
+
+
+def check_resumable(run_dir: Path, config: Config) -> None:
+    """The directory holds a run whose trial-shaping settings equal ``config``'s."""
+    if not (run_dir / STORE_FILE).exists() or not (run_dir / CONFIG_FILE).exists():
+        raise RunDirectoryError(
+            f"{run_dir} holds no run to resume (no {STORE_FILE} and "
+            f"{CONFIG_FILE}); start one without --resume"
+        )
+    stored = yaml.safe_load((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    current = config.model_dump(mode="json")
+    changed = [key for key in _FIXED_ON_RESUME if _get(stored, key) != _get(current, key)]
+    if changed:
+        raise RunDirectoryError(
+            f"{run_dir} was searched with other settings for {', '.join(changed)}; a resumed "
+            "run may change only the budget, workers and evaluator settings"
+        )
+
+
+class RunLock:
+    """An exclusive lock on the run directory for the length of a search; the kernel drops it
+    when the process dies, so a killed search never leaves a stale lock."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self._path = run_dir / LOCK_FILE
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            raise RunDirectoryError(
+                f"another search is running in {self._path.parent} (it holds {LOCK_FILE})"
+            ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+
+
+def _get(data: dict, dotted: str) -> object:
+    for key in dotted.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data

@@ -1,0 +1,147 @@
+"""Kill a real search with SIGKILL, resume it, and check that nothing is lost or repeated."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.automl.test_cli import TINY, automl, write_config
+
+
+def _finished(db: Path) -> dict[int, float]:
+    if not db.exists():
+        return {}
+    with sqlite3.connect(db, timeout=5) as conn:
+        rows = conn.execute("SELECT trial_id, val_accuracy FROM trials WHERE status='COMPLETE'")
+        return dict(rows.fetchall())
+
+
+def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"], "evaluations": 14}}
+    )
+    out = tmp_path / "run"
+    args = [
+        sys.executable,
+        "-m",
+        "automl.cli",
+        "search",
+        str(config),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(_finished(out / "trials.db")) < 5 and time.monotonic() < deadline:
+        assert proc.poll() is None, "the search ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = _finished(out / "trials.db")
+    assert 5 <= len(before) < 14, f"killed at the wrong moment: {len(before)} finished"
+
+    again = automl(
+        "search", str(config), "--out", str(out), "--workers", "2", "--resume", cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(out / "trials.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = conn.execute("SELECT trial_id, status, genome_hash FROM trials").fetchall()
+    assert len(rows) == 14 and {status for _, status, _ in rows} <= {"COMPLETE", "FAILED"}, rows
+    hashes = [h for _, _, h in rows]
+    assert len(set(hashes)) == 14, "a genome was trained twice"
+    after = _finished(out / "trials.db")
+    for trial_id, accuracy in before.items():
+        assert after.get(trial_id) == accuracy, f"finished trial {trial_id} was lost or re-run"
+    with (out / "trials.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 14
+
+
+def test_resume_refuses_changed_settings_and_missing_runs(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tiny.yaml", TINY)
+    missing = automl(
+        "search", str(config), "--out", str(tmp_path / "none"), "--resume", cwd=tmp_path
+    )
+    assert missing.returncode == 2 and "holds no run to resume" in missing.stderr
+    out = tmp_path / "run"
+    assert (
+        automl("search", str(config), "--out", str(out), "--budget", "4", cwd=tmp_path).returncode
+        == 0
+    )
+    changed = write_config(
+        tmp_path / "changed.yaml", {**TINY, "space": {**TINY["space"], "depth": [1, 3]}}
+    )
+    proc = automl("search", str(changed), "--out", str(out), "--resume", cwd=tmp_path)
+    assert proc.returncode == 2 and "other settings for space" in proc.stderr, proc.stderr
+
+
+def test_a_second_search_on_the_same_directory_is_refused(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"], "evaluations": 200}}
+    )
+    out = tmp_path / "run"
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "automl.cli",
+            "search",
+            str(config),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "trials.db").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = automl("search", str(config), "--out", str(out), "--resume", cwd=tmp_path)
+        assert second.returncode == 2 and "another search is running" in second.stderr, (
+            second.stderr
+        )
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+
+
+def test_generational_search_with_one_worker_repeats_its_front(tmp_path: Path) -> None:
+    config = {
+        **TINY,
+        "search": {"population": 4, "evaluations": 10, "seed": 1, "mode": "generational"},
+        "objectives": ["accuracy", "params"],
+    }
+    path = write_config(tmp_path / "gen.yaml", config)
+    fronts = []
+    for name in ("a", "b"):
+        proc = automl(
+            "search", str(path), "--out", str(tmp_path / name), "--workers", "1", cwd=tmp_path
+        )
+        assert proc.returncode == 0, proc.stderr
+        with (tmp_path / name / "pareto.csv").open() as handle:
+            fronts.append([(r["genome"], r["val_accuracy"]) for r in csv.DictReader(handle)])
+    assert fronts[0] == fronts[1], "same seed, generational, one worker: fronts differ"
+    assert yaml.safe_load((tmp_path / "a" / "config.yaml").read_text())["search"]["mode"] == (
+        "generational"
+    )
