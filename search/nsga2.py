@@ -20,11 +20,14 @@ _CROWDING = FunctionalDiversity(calc_crowding_distance, filter_out_duplicates=Tr
 
 @dataclass(frozen=True)
 class Ranking:
-    """Per individual: front index (0 is best; infeasible ranks follow every feasible front)
-    and crowding distance within its front (larger is more isolated, so preferred)."""
+    """Per individual: front index (0 is best; infeasible ranks follow every feasible front),
+    crowding distance within its front (larger is more isolated, so preferred), and the
+    objectives and constraint violations they were computed from."""
 
     rank: np.ndarray
     crowding: np.ndarray
+    objectives: np.ndarray
+    violation: np.ndarray
 
 
 def rank_population(objectives: np.ndarray, violation: np.ndarray | None = None) -> Ranking:
@@ -43,7 +46,7 @@ def rank_population(objectives: np.ndarray, violation: np.ndarray | None = None)
     if infeasible.size:
         levels = np.unique(violation[infeasible], return_inverse=True)[1]
         rank[infeasible] = len(fronts) + levels.reshape(-1)
-    return Ranking(rank, crowding)
+    return Ranking(rank, crowding, objectives, violation)
 
 
 def survive(
@@ -61,18 +64,30 @@ def survive(
 
 
 def binary_tournament(ranking: Ranking, n_winners: int, rng: np.random.Generator) -> np.ndarray:
-    """Winners of ``n_winners`` binary tournaments on (rank, crowding), random on a tie."""
+    """Winners of ``n_winners`` binary tournaments, as pymoo's NSGA2 decides them: the smaller
+    constraint violation, else the dominating one, else the more isolated (crowding), else
+    at random. Contestants come from concatenated random permutations, so every individual
+    enters the same number of tournaments (give or take one)."""
     n = len(ranking.rank)
-    pairs = rng.integers(0, n, size=(n_winners, 2))
-    winners = np.empty(n_winners, dtype=int)
-    for i, (a, b) in enumerate(pairs):
-        key_a = (ranking.rank[a], -ranking.crowding[a])
-        key_b = (ranking.rank[b], -ranking.crowding[b])
-        if key_a == key_b:
-            winners[i] = a if rng.random() < 0.5 else b
-        else:
-            winners[i] = a if key_a < key_b else b
-    return winners
+    needed = 2 * n_winners
+    order = np.concatenate([rng.permutation(n) for _ in range(-(-needed // n))])[:needed]
+    return np.array(
+        [_winner(ranking, int(a), int(b), rng) for a, b in order.reshape(n_winners, 2)], dtype=int
+    )
+
+
+def _winner(ranking: Ranking, a: int, b: int, rng: np.random.Generator) -> int:
+    violation = ranking.violation
+    if violation[a] != violation[b] and max(violation[a], violation[b]) > 0:
+        return a if violation[a] < violation[b] else b
+    fa, fb = ranking.objectives[a], ranking.objectives[b]
+    if np.all(fa <= fb) and np.any(fa < fb):
+        return a
+    if np.all(fb <= fa) and np.any(fb < fa):
+        return b
+    if ranking.crowding[a] != ranking.crowding[b]:
+        return a if ranking.crowding[a] > ranking.crowding[b] else b
+    return a if rng.random() < 0.5 else b
 
 
 def non_dominated(objectives: np.ndarray, violation: np.ndarray | None = None) -> np.ndarray:

@@ -53,12 +53,16 @@ def test_survival_keeps_the_front_and_its_extremes() -> None:
     assert set(non_dominated(objectives).tolist()) == {0, 1, 2, 3, 4}
 
 
-def test_binary_tournament_prefers_lower_rank() -> None:
-    objectives = np.array([[0.0, 0.0], [1.0, 1.0]])
+def test_binary_tournament_lets_everyone_compete_and_the_better_win() -> None:
+    objectives = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])  # ranks 0..3
     ranking = rank_population(objectives)
-    winners = binary_tournament(ranking, 200, np.random.default_rng(0))
-    # a pair (1, 1) is the only way for the dominated one to win: about 1 in 4
-    assert 0.15 < (winners == 1).mean() < 0.35
+    rng = np.random.default_rng(0)
+    winners = binary_tournament(ranking, 400, rng)
+    counts = np.bincount(winners, minlength=4)
+    # 800 contestants from permutations: each individual enters exactly 200 tournaments;
+    # the best wins all of its own, the worst none
+    assert counts[0] == 200 and counts[3] == 0, counts
+    assert counts[0] > counts[1] > counts[2] > counts[3]
 
 
 def test_survival_prefers_a_distinct_point_over_copies() -> None:
