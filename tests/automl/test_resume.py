@@ -145,3 +145,31 @@ def test_generational_search_with_one_worker_repeats_its_front(tmp_path: Path) -
     assert yaml.safe_load((tmp_path / "a" / "config.yaml").read_text())["search"]["mode"] == (
         "generational"
     )
+
+
+def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"],
+                                                                      "evaluations": 200}})
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "automl.cli", "search", str(config), "--out",
+                             str(out), "--workers", "2"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(_finished(out / "trials.db")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    with sqlite3.connect(out / "trials.db") as conn:
+        statuses = [s for (s,) in conn.execute("SELECT status FROM trials")]
+    assert "RUNNING" not in statuses and "INTERRUPTED" in statuses, statuses
+    for name in ("trials.csv", "pareto.csv", "pareto.png"):
+        assert (out / name).is_file(), f"{name} was not written on Ctrl-C"
+    resumed = automl("search", str(config), "--out", str(out), "--budget",
+                     str(len(statuses) + 2), "--resume", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    with sqlite3.connect(out / "trials.db") as conn:
+        statuses = [s for (s,) in conn.execute("SELECT status FROM trials")]
+    assert set(statuses) <= {"COMPLETE", "FAILED"}, "interrupted trials were not re-run"
