@@ -22,7 +22,7 @@ from automl.data import READERS
 from automl.errors import ConfigError
 from evaluators import EvaluationSettings, LatencySettings, TrainSettings
 from genomes import FloatRange, IntRange, SearchSpace, SearchSpaceError
-from search import Constraints, SearchSettings
+from search import Constraints, PruningSettings, SearchSettings
 
 T = TypeVar("T")
 
@@ -88,6 +88,12 @@ class SpaceConfig(_Section):
     max_params: int | None = Field(None, ge=1)
 
 
+class PruningConfig(_Section):
+    enabled: bool = True
+    min_epochs: int = Field(1, ge=1)
+    eta: int = Field(3, ge=2)
+
+
 class SearchConfig(_Section):
     population: int = Field(16, ge=2)
     evaluations: int = Field(64, ge=1)
@@ -96,6 +102,7 @@ class SearchConfig(_Section):
     strategy: Literal["nsga2", "random"] = "nsga2"
     max_seconds: float | None = Field(None, gt=0)
     """Wall-time budget of this session: no trial starts after it."""
+    pruning: PruningConfig = PruningConfig()
     crossover_probability: float = Field(0.9, ge=0.0, le=1.0)
 
 
@@ -193,6 +200,10 @@ class Config(_Section):
             mode=self.search.mode,
             max_seconds=self.search.max_seconds,
         )
+
+    def pruning_settings(self) -> PruningSettings:
+        p = self.search.pruning
+        return PruningSettings(p.enabled, p.min_epochs, p.eta)
 
     def evaluation_settings(self, device: str = "cpu") -> EvaluationSettings:
         e, lat = self.evaluator, self.latency

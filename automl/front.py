@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from automl.store import TrialRecord
+from automl.store import TRAINED, TrialRecord
 from search import Constraints, non_dominated, objective_values, to_minimization
 
 
 def pareto_front(
     records: list[TrialRecord], objectives: tuple[str, ...], constraints: Constraints
 ) -> list[TrialRecord]:
-    """Non-dominated COMPLETE trials (feasible ones, if any is), sorted by latency."""
-    complete = [r for r in records if r.status == "COMPLETE"]
+    """Non-dominated trained trials (COMPLETE or PRUNED; feasible ones, if any is), sorted
+    by latency."""
+    complete = [r for r in records if r.status in TRAINED]
     if not complete:
         return []
     values = np.array([objective_values(r, objectives) for r in complete])

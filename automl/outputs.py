@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from automl.store import TrialRecord
+from automl.store import TRAINED, TrialRecord
 
 TRIAL_COLUMNS = (
     "trial_id",
@@ -55,7 +55,7 @@ def plot_pareto(path: Path, records: list[TrialRecord], front: list[TrialRecord]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    complete = [r for r in records if r.status == "COMPLETE"]
+    complete = [r for r in records if r.status in TRAINED]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
     ax.scatter(
         [r.latency_ms for r in complete],

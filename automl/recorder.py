@@ -12,7 +12,7 @@ from automl.config import Config
 from automl.front import pareto_front
 from automl.progress import SearchProgress
 from automl.rundir import weights_path
-from automl.store import RunStore, TrialRecord
+from automl.store import FINISHED, TRAINED, RunStore, TrialRecord
 from evaluators import TrialResult, TrialStatus
 from genomes import Genome
 from search import hypervolume, objective_values, reference_scales
@@ -34,7 +34,7 @@ class RunRecorder:
         self._population = config.search.population
         self._progress = progress
         records = store.trials()
-        self.finished = sum(r.status in ("COMPLETE", "FAILED") for r in records)
+        self.finished = sum(r.status in FINISHED for r in records)
         self.failed = sum(r.status == "FAILED" for r in records)
         self._started = min((r.started_at for r in records), default=time.time())
 
@@ -50,7 +50,7 @@ class RunRecorder:
         self._store.trial_finished(result)
         self.finished += 1
         self.failed += result.status is TrialStatus.FAILED
-        complete = self._store.trials("COMPLETE")
+        complete = self._store.trials(*TRAINED)
         self._record_hypervolume(complete)
         best = max((r.val_accuracy for r in complete), default=None)
         front = pareto_front(complete, self._objectives, self._constraints)

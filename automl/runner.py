@@ -24,9 +24,10 @@ from automl.rundir import (
     check_resumable,
     weights_path,
 )
-from automl.store import RunStore, TrialRecord
+from automl.store import FINISHED, RunStore, TrialRecord
 from evaluators import (
     EvaluationSettings,
+    Reporter,
     TrainingData,
     accuracy_of,
     build_model,
@@ -35,7 +36,7 @@ from evaluators import (
     resolve_slots,
 )
 from genomes import Genome, make_toolbox
-from search import OBJECTIVES, make_search
+from search import OBJECTIVES, MOASHAPruner, PastTrial, make_search
 
 REFERENCE_KEY = "latency_reference_ms"
 
@@ -77,6 +78,7 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
         evaluation = latency_calibrated(config, store, splits.problem.input_shape)
         weights = [OBJECTIVES.get(name).weight for name in settings.objectives]
         toolbox = make_toolbox(space, splits.problem, weights)
+        reporter = pruner_for(config, past)
         try:
             with (
                 SearchProgress(console, settings.evaluations) as progress,
@@ -88,6 +90,7 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
                     evaluator.trial_timeout_s,
                     evaluator.address,
                     run_dir / "ray",
+                    reporter,
                 ) as pool,
             ):
                 recorder = RunRecorder(store, run_dir, config, progress)
@@ -98,8 +101,21 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
             records = store.trials()
             store.close()
     failed = sum(r.status == "FAILED" for r in records)
-    finished = sum(r.status in ("COMPLETE", "FAILED") for r in records)
+    finished = sum(r.status in FINISHED for r in records)
     return RunSummary(run_dir, front, finished, failed)
+
+
+def pruner_for(config: Config, past: list[PastTrial]) -> Reporter | None:
+    """The pruner's ``report``, its rungs refilled from past trials; None when pruning is
+    off."""
+    settings = config.pruning_settings()
+    if not settings.enabled:
+        return None
+    pruner = MOASHAPruner(settings)
+    for trial in past:
+        if trial.result is not None and trial.result.latency_ms is not None:
+            pruner.replay(trial.trial_id, trial.result.curve, trial.result.latency_ms)
+    return pruner.report
 
 
 def latency_calibrated(

@@ -16,6 +16,9 @@ from genomes import Genome
 from search import PastTrial
 
 STORE_SCHEMA_VERSION = 1
+TRAINED = ("COMPLETE", "PRUNED")
+"""Statuses of trials that produced a trained network (and weights)."""
+FINISHED = (*TRAINED, "FAILED")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -138,11 +141,12 @@ class RunStore:
     def set_test_accuracy(self, trial_id: int, accuracy: float) -> None:
         self._db.execute("UPDATE trials SET test_accuracy=? WHERE trial_id=?", (accuracy, trial_id))
 
-    def trials(self, status: str | None = None) -> list[TrialRecord]:
+    def trials(self, *statuses: str) -> list[TrialRecord]:
+        """All trials, or those with one of ``statuses``, by id."""
         query = "SELECT * FROM trials"
-        args: tuple[Any, ...] = ()
-        if status is not None:
-            query, args = query + " WHERE status=?", (status,)
+        args: tuple[Any, ...] = statuses
+        if statuses:
+            query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
         return [TrialRecord(*row) for row in self._db.execute(query + " ORDER BY trial_id", args)]
 
     def past_trials(self) -> list[PastTrial]:
@@ -165,7 +169,7 @@ class RunStore:
 
 
 def _result(record: TrialRecord) -> TrialResult | None:
-    if record.status not in (TrialStatus.COMPLETE.value, TrialStatus.FAILED.value):
+    if record.status not in FINISHED:
         return None
     return TrialResult(
         trial_id=record.trial_id,

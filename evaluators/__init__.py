@@ -21,7 +21,13 @@ from evaluators.probes import crash_trial, noop_trial
 from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_model, train
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus, trial_seed
-from evaluators.worker import EvaluationSettings, TrialFunction, WorkerState, evaluate_trial
+from evaluators.worker import (
+    EvaluationSettings,
+    Reporter,
+    TrialFunction,
+    WorkerState,
+    evaluate_trial,
+)
 
 __all__ = [
     "BACKENDS",
@@ -46,6 +52,7 @@ __all__ = [
     "TrialResult",
     "TrialStatus",
     "TrialFunction",
+    "Reporter",
     "WorkerPool",
     "WorkerState",
     "accuracy_of",

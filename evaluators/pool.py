@@ -16,8 +16,10 @@ from evaluators.pool_base import WorkerPool
 from evaluators.scheduler import Slot
 from evaluators.trial import TrialResult
 from evaluators.worker import (
+    REPORT,
     STARTED,
     EvaluationSettings,
+    Reporter,
     TrialFunction,
     evaluate_trial,
     worker_main,
@@ -44,7 +46,8 @@ class LocalPool(WorkerPool):
     Each worker talks to the pool over its own pipe, so killing one cannot corrupt another's
     messages. A worker that dies or runs past ``trial_timeout`` seconds is replaced and its
     trial is returned as FAILED with the reason: every submission gets exactly one result.
-    ``evaluate`` is the module-level function a worker runs per trial (``evaluate_trial``).
+    ``evaluate`` is the module-level function a worker runs per trial (``evaluate_trial``);
+    ``reporter``, when given, answers every epoch's report (a pruner's decision).
     """
 
     def __init__(
@@ -54,8 +57,10 @@ class LocalPool(WorkerPool):
         devices: Sequence[str],
         trial_timeout: float | None = None,
         evaluate: TrialFunction = evaluate_trial,
+        reporter: Reporter | None = None,
     ) -> None:
         super().__init__(devices)
+        self._reporter = reporter
         self._data = data
         self._settings = settings
         self._timeout = trial_timeout
@@ -100,6 +105,7 @@ class LocalPool(WorkerPool):
                 self._settings,
                 self._evaluate,
                 child_end,
+                self._reporter is not None,
             ),
         )
         with _environment(_SINGLE_THREAD_ENV):
@@ -125,6 +131,9 @@ class LocalPool(WorkerPool):
             return self._check_workers()
         if message == STARTED:
             worker.started = time.monotonic()
+            return None
+        if isinstance(message, tuple) and message[0] == REPORT:
+            worker.connection.send(self._reporter(*message[1:]))
             return None
         return self._finish(slot, message)
 

@@ -22,7 +22,13 @@ from evaluators.optional import import_optional
 from evaluators.pool_base import WorkerPool
 from evaluators.scheduler import Slot
 from evaluators.trial import TrialRequest, TrialResult
-from evaluators.worker import EvaluationSettings, TrialFunction, WorkerState, evaluate_trial
+from evaluators.worker import (
+    EvaluationSettings,
+    Reporter,
+    TrialFunction,
+    WorkerState,
+    evaluate_trial,
+)
 
 
 class RayWorker:
@@ -35,9 +41,11 @@ class RayWorker:
         data: TrainingData,
         settings: EvaluationSettings,
         evaluate: TrialFunction,
+        reports: Any = None,
     ) -> None:
         import dataclasses
 
+        import ray
         import torch
 
         torch.set_num_threads(1)
@@ -50,11 +58,24 @@ class RayWorker:
         )
         self._evaluate = evaluate
         self._state = WorkerState()
+        if reports is not None:  # a ReportDesk actor: the pruner lives there
+            self._state.report = lambda *report: ray.get(reports.report.remote(*report))
         if settings.latency.reference_ms is not None:
             prime_drift(self._state.drift, data.problem.input_shape, settings.latency)
 
     def run(self, request: TrialRequest) -> TrialResult:
         return self._evaluate(request, self._data, self._settings, self._state, self._index)
+
+
+class ReportDesk:
+    """An actor that owns the search's reporter (its pruner) so that every worker can ask it;
+    Ray actors cannot call back into the driver."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        self._reporter = reporter
+
+    def report(self, trial_id: int, epoch: int, accuracy: float, latency_ms: float) -> bool:
+        return self._reporter(trial_id, epoch, accuracy, latency_ms)
 
 
 class RayPool(WorkerPool):
@@ -67,6 +88,7 @@ class RayPool(WorkerPool):
         evaluate: TrialFunction = evaluate_trial,
         address: str | None = None,
         temp_dir: Path | None = None,
+        reporter: Reporter | None = None,
     ) -> None:
         super().__init__(devices)
         self._ray = import_optional("ray", extra="ray")
@@ -77,6 +99,9 @@ class RayPool(WorkerPool):
         self._actor_class = self._ray.remote(RayWorker)
         self._data_ref = self._ray.put(data)
         self._settings, self._evaluate = settings, evaluate
+        self._reports = None
+        if reporter is not None:
+            self._reports = self._ray.remote(ReportDesk).options(num_cpus=0).remote(reporter)
         per_device = Counter(devices)
         self._gpu_share = {d: 1.0 / n for d, n in per_device.items() if d.startswith("cuda")}
         self._actors = {slot.index: self._start(slot) for slot in self._scheduler.slots}
@@ -100,7 +125,12 @@ class RayPool(WorkerPool):
     def _start(self, slot: Slot) -> Any:
         options = {"num_cpus": 1, "num_gpus": self._gpu_share.get(slot.device, 0)}
         return self._actor_class.options(**options).remote(
-            slot.index, slot.device, self._data_ref, self._settings, self._evaluate
+            slot.index,
+            slot.device,
+            self._data_ref,
+            self._settings,
+            self._evaluate,
+            self._reports,
         )
 
     def _dispatch(self) -> None:

@@ -12,6 +12,8 @@ from genomes import Genome
 
 class TrialStatus(str, Enum):
     COMPLETE = "COMPLETE"
+    PRUNED = "PRUNED"
+    """Stopped early by the search's pruner; its best weights and partial curve are kept."""
     FAILED = "FAILED"
 
 

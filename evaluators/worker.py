@@ -16,12 +16,14 @@ import torch
 
 from evaluators.data import TrainingData
 from evaluators.latency import DriftTracker, LatencySettings, measure_latency, prime_drift
-from evaluators.trainer import TrainSettings, train
+from evaluators.trainer import TrainSettings, build_model, train
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
-from genomes import count_flops, count_params, genome_to_graph
+from genomes import Genome, count_flops, count_params, genome_to_graph
 
 STARTED = "started"
 """What a worker sends when it begins a trial."""
+REPORT = "report"
+"""The tag of a worker's per-epoch report: (REPORT, trial id, epoch, accuracy, latency)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +38,19 @@ TrialFunction = Callable[
 """What a worker runs per trial; a module-level function so that it can be sent to a worker."""
 
 
+Reporter = Callable[[int, int, float, float], bool]
+"""(trial id, epoch, validation accuracy, latency ms) -> whether the trial goes on."""
+
+
 @dataclass
 class WorkerState:
     """What a worker keeps between trials: latencies by architecture hash (latency depends on
-    the architecture only) and the reference network's recent timings."""
+    the architecture only), the reference network's recent timings, and where to report
+    each epoch (a pruner), if anywhere."""
 
     latency_cache: dict[str, tuple[float, float]] = field(default_factory=dict)
     drift: DriftTracker = field(default_factory=DriftTracker)
+    report: Reporter | None = None
 
 
 def evaluate_trial(
@@ -52,20 +60,25 @@ def evaluate_trial(
     state: WorkerState | None = None,
     worker: int | None = None,
 ) -> TrialResult:
-    """Train and measure one genome; any exception becomes a FAILED result with its reason."""
+    """Measure and train one genome; any exception becomes a FAILED result with its reason.
+
+    Latency comes first (an untrained network is as fast as a trained one), so that every
+    epoch's report to a pruner carries both objectives. A trial its pruner stops is PRUNED,
+    with its best weights and partial curve."""
     started = time.perf_counter()
     genome = request.genome
+    state = state if state is not None else WorkerState()
     try:
         graph = genome_to_graph(genome, data.problem)
-        outcome = train(genome, data, settings.train, request.seed)
-        state = state if state is not None else WorkerState()
-        key = genome.architecture_hash()
-        if key not in state.latency_cache:
-            stats = measure_latency(
-                outcome.model, data.problem.input_shape, settings.latency, state.drift
-            )
-            state.latency_cache[key] = (stats.latency_ms, stats.spread)
-        latency_ms, spread = state.latency_cache[key]
+        latency_ms, spread = _latency(genome, data, settings, state)
+        on_epoch = None
+        if state.report is not None:
+            report = state.report
+
+            def on_epoch(epoch: int, accuracy: float) -> bool:
+                return report(request.trial_id, epoch, accuracy, latency_ms)
+
+        outcome = train(genome, data, settings.train, request.seed, on_epoch)
         buffer = io.BytesIO()
         torch.save({k: v.cpu() for k, v in outcome.model.state_dict().items()}, buffer)
     except Exception as exc:  # noqa: BLE001 - every failure of a trial is recorded, not raised
@@ -81,7 +94,7 @@ def evaluate_trial(
             torch.cuda.empty_cache()
     return TrialResult(
         trial_id=request.trial_id,
-        status=TrialStatus.COMPLETE,
+        status=TrialStatus.PRUNED if outcome.stopped_by_callback else TrialStatus.COMPLETE,
         val_accuracy=outcome.val_accuracy,
         latency_ms=latency_ms,
         latency_spread=spread,
@@ -95,6 +108,18 @@ def evaluate_trial(
     )
 
 
+def _latency(
+    genome: Genome, data: TrainingData, settings: EvaluationSettings, state: WorkerState
+) -> tuple[float, float]:
+    key = genome.architecture_hash()
+    if key not in state.latency_cache:
+        with torch.random.fork_rng(devices=[]):
+            model = build_model(genome, data)
+        stats = measure_latency(model, data.problem.input_shape, settings.latency, state.drift)
+        state.latency_cache[key] = (stats.latency_ms, stats.spread)
+    return state.latency_cache[key]
+
+
 def worker_main(
     worker: int,
     device: str,
@@ -103,11 +128,13 @@ def worker_main(
     settings: EvaluationSettings,
     evaluate: TrialFunction,
     connection: Connection,
+    pruning: bool = False,
 ) -> None:
     """Entry point of a worker process: one thread, pinned to ``core`` when given (so a latency
     measurement here never shares a core with another worker's training), data moved to its
     device once, then trials until ``None`` arrives. Each trial is announced with ``STARTED``
-    before it runs, so the pool's timeout does not count start-up. Ctrl-C is left to the
+    before it runs, so the pool's timeout does not count start-up; with ``pruning`` each
+    epoch is reported to the pool, which answers whether to go on. Ctrl-C is left to the
     parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if core is not None and hasattr(os, "sched_setaffinity"):
@@ -118,6 +145,13 @@ def worker_main(
     )
     data = data.to(device)
     state = WorkerState()
+    if pruning:
+
+        def ask(trial_id: int, epoch: int, accuracy: float, latency_ms: float) -> bool:
+            connection.send((REPORT, trial_id, epoch, accuracy, latency_ms))
+            return bool(connection.recv())
+
+        state.report = ask
     if settings.latency.reference_ms is not None:
         prime_drift(state.drift, data.problem.input_shape, settings.latency)
     while (request := connection.recv()) is not None:

@@ -11,6 +11,7 @@ from search.objectives import (
     objective_values,
     to_minimization,
 )
+from search.pruning import MOASHAPruner, PruningSettings
 from search.strategies import (
     STRATEGIES,
     AsyncNSGA2,
@@ -20,6 +21,8 @@ from search.strategies import (
 )
 
 __all__ = [
+    "MOASHAPruner",
+    "PruningSettings",
     "costs",
     "hypervolume",
     "reference_scales",

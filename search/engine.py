@@ -185,8 +185,9 @@ class Search(ABC):
         return to_minimization(values, self._settings.objectives)
 
     def _evaluated(self, individual: Individual, result: TrialResult) -> bool:
-        """Give a COMPLETE result's objective values to the individual; False otherwise."""
-        if result.status is not TrialStatus.COMPLETE:
+        """Give a trained network's objective values to the individual (a PRUNED one is a
+        trained network too, with its accuracy when it stopped); False for a failure."""
+        if result.status not in (TrialStatus.COMPLETE, TrialStatus.PRUNED):
             return False
         individual.fitness.values = objective_values(result, self._settings.objectives)
         return True

@@ -67,7 +67,7 @@ def test_search_writes_a_complete_run_directory(tmp_path: Path) -> None:
         "error",
     }
     assert required <= set(trials[0]), f"trials.csv lacks {required - set(trials[0])}"
-    assert all(t["status"] == "COMPLETE" for t in trials), trials
+    assert {t["status"] for t in trials} <= {"COMPLETE", "PRUNED"}, trials
 
     with (out / "pareto.csv").open() as handle:
         front = list(csv.DictReader(handle))
@@ -223,7 +223,7 @@ def test_search_on_a_local_ray_keeps_ray_files_inside_the_run(tmp_path: Path) ->
     assert proc.returncode == 0, proc.stderr
     with (out / "trials.csv").open() as handle:
         statuses = [row["status"] for row in csv.DictReader(handle)]
-    assert statuses == ["COMPLETE"] * 4, statuses
+    assert len(statuses) == 4 and set(statuses) <= {"COMPLETE", "PRUNED"}, statuses
     ray_dir = out / "ray"
     assert ray_dir.is_dir() and any(ray_dir.iterdir()), "the run directory must lead to Ray's files"
     assert not any(home.iterdir()), f"Ray wrote into HOME: {list(home.iterdir())}"

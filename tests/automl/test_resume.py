@@ -15,12 +15,16 @@ import yaml
 
 from tests.automl.test_cli import TINY, automl, write_config
 
+FINISHED = {"COMPLETE", "PRUNED", "FAILED"}
+
 
 def _finished(db: Path) -> dict[int, float]:
     if not db.exists():
         return {}
     with sqlite3.connect(db, timeout=5) as conn:
-        rows = conn.execute("SELECT trial_id, val_accuracy FROM trials WHERE status='COMPLETE'")
+        rows = conn.execute(
+            "SELECT trial_id, val_accuracy FROM trials WHERE status IN ('COMPLETE', 'PRUNED')"
+        )
         return dict(rows.fetchall())
 
 
@@ -63,7 +67,7 @@ def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Pa
     with sqlite3.connect(out / "trials.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = conn.execute("SELECT trial_id, status, genome_hash FROM trials").fetchall()
-    assert len(rows) == 14 and {status for _, status, _ in rows} <= {"COMPLETE", "FAILED"}, rows
+    assert len(rows) == 14 and {status for _, status, _ in rows} <= FINISHED, rows
     hashes = [h for _, _, h in rows]
     assert len(set(hashes)) == 14, "a genome was trained twice"
     after = _finished(out / "trials.db")
@@ -148,13 +152,28 @@ def test_generational_search_with_one_worker_repeats_its_front(tmp_path: Path) -
 
 
 def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"],
-                                                                      "evaluations": 200}})
+    config = write_config(
+        tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"], "evaluations": 200}}
+    )
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "automl.cli", "search", str(config), "--out",
-                             str(out), "--workers", "2"], cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "automl.cli",
+            "search",
+            str(config),
+            "--out",
+            str(out),
+            "--workers",
+            "2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while len(_finished(out / "trials.db")) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -167,9 +186,17 @@ def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:
     assert "RUNNING" not in statuses and "INTERRUPTED" in statuses, statuses
     for name in ("trials.csv", "pareto.csv", "pareto.png"):
         assert (out / name).is_file(), f"{name} was not written on Ctrl-C"
-    resumed = automl("search", str(config), "--out", str(out), "--budget",
-                     str(len(statuses) + 2), "--resume", cwd=tmp_path)
+    resumed = automl(
+        "search",
+        str(config),
+        "--out",
+        str(out),
+        "--budget",
+        str(len(statuses) + 2),
+        "--resume",
+        cwd=tmp_path,
+    )
     assert resumed.returncode == 0, resumed.stderr
     with sqlite3.connect(out / "trials.db") as conn:
         statuses = [s for (s,) in conn.execute("SELECT status FROM trials")]
-    assert set(statuses) <= {"COMPLETE", "FAILED"}, "interrupted trials were not re-run"
+    assert set(statuses) <= FINISHED, "interrupted trials were not re-run"

@@ -62,3 +62,17 @@ def test_worker_killed_while_idle_is_replaced_before_its_next_trial(tiny_data) -
         second = next(pool.results())
     assert first.status is TrialStatus.COMPLETE, first.error
     assert second.status is TrialStatus.COMPLETE, second.error
+
+
+def _stop_at_second_epoch(trial_id: int, epoch: int, accuracy: float, latency_ms: float) -> bool:
+    assert latency_ms > 0, "reports must carry the latency, measured before training"
+    return epoch < 2
+
+
+def test_reporter_prunes_a_trial_which_keeps_its_weights_and_curve(tiny_data) -> None:
+    settings = EvaluationSettings(train=ENDLESS)
+    with LocalPool(tiny_data, settings, ["cpu"], reporter=_stop_at_second_epoch) as pool:
+        pool.submit(TrialRequest(0, _genome(8, 50), 0))
+        result = next(pool.results())
+    assert result.status is TrialStatus.PRUNED, result.error
+    assert result.epochs == 2 and len(result.curve) == 2 and result.weights
