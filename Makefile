@@ -20,6 +20,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m experiments.benchmarks.evaluators_bench
 	$(BIN)/python -m experiments.benchmarks.pruning_bench
+	$(BIN)/python -m experiments.benchmarks.data_bench
 	$(BIN)/python -m experiments.benchmarks.collect
 
 lint: $(STAMP)

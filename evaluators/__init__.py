@@ -1,7 +1,7 @@
 """Training, latency measurement and the worker pool that evaluates genomes."""
 
 from evaluators.backends import BACKENDS, make_pool
-from evaluators.data import TrainingData
+from evaluators.data import TrainingData, as_model_input
 from evaluators.devices import DeviceError, available_cores, available_cpus, resolve_slots
 from evaluators.errors import EvaluationError
 from evaluators.latency import (
@@ -48,6 +48,7 @@ __all__ = [
     "TrainOutcome",
     "TrainSettings",
     "TrainingData",
+    "as_model_input",
     "TrialRequest",
     "TrialResult",
     "TrialStatus",

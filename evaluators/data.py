@@ -30,3 +30,9 @@ class TrainingData:
     def to(self, device: str) -> TrainingData:
         tensors = (self.x_train, self.y_train, self.x_val, self.y_val, self.mean, self.std)
         return TrainingData(*(t.to(device) for t in tensors), num_classes=self.num_classes)
+
+
+def as_model_input(x: torch.Tensor) -> torch.Tensor:
+    """Inputs as the network takes them: uint8 pixels (how large image sets are kept in
+    memory) become floats in [0, 1] on the tensor's own device; anything else is unchanged."""
+    return x.float().div_(255.0) if x.dtype == torch.uint8 else x

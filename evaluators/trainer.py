@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from evaluators.data import TrainingData
+from evaluators.data import TrainingData, as_model_input
 from evaluators.errors import EvaluationError
 from evaluators.optim import build_optimizer
 from genomes import Genome, GraphModule, genome_to_graph
@@ -91,7 +91,7 @@ def _train(
             index = order[start : start + gene.batch_size]
             if index.numel() < 2:
                 continue  # batch norm cannot train on a single sample
-            inputs = data.x_train[index]
+            inputs = as_model_input(data.x_train[index])
             if gene.augment:
                 inputs = augment_images(inputs, generator)
             if memory_format is not None:
@@ -131,7 +131,7 @@ def accuracy_of(
     model.eval()
     correct = 0
     for start in range(0, x.shape[0], batch_size):
-        logits = model(x[start : start + batch_size])
+        logits = model(as_model_input(x[start : start + batch_size]))
         correct += int((logits.argmax(dim=1) == y[start : start + batch_size]).sum())
     return correct / max(x.shape[0], 1)
 

@@ -7,7 +7,7 @@ import datetime
 
 from experiments.benchmarks.common import RESULTS_DIR, machine
 
-ORDER = ["evaluators", "pruning"]
+ORDER = ["evaluators", "pruning", "data"]
 
 
 def main() -> None:

@@ -119,7 +119,8 @@ BAD_CONFIGS = {
     "min_above_max": ({"space": {"depth": [4, 1]}}, r"space.depth must have low <= high"),
     "bad_dataset": (
         {"dataset": {"name": "imagenet"}},
-        r"`dataset.name`: must be one of \['digits'\]; got 'imagenet'",
+        r"`dataset.name`: must be one of \['digits', 'mnist', 'fashion_mnist', 'cifar10', "
+        r"'image_folder', 'csv', 'npz'\]; got 'imagenet'",
     ),
     "bad_objective": (
         {"objectives": ["accuracy", "speed"]},
