@@ -24,7 +24,7 @@ from automl.rundir import (
     check_resumable,
     weights_path,
 )
-from automl.store import FINISHED, RunStore, TrialRecord
+from automl.store import FINISHED, PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord, problem_json
 from evaluators import (
     EvaluationSettings,
     Reporter,
@@ -37,8 +37,6 @@ from evaluators import (
 )
 from genomes import Genome, make_toolbox
 from search import OBJECTIVES, MOASHAPruner, PastTrial, make_search
-
-REFERENCE_KEY = "latency_reference_ms"
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,7 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
     with RunLock(run_dir):
         write_config(config, run_dir / CONFIG_FILE)
         store = RunStore(run_dir / STORE_FILE)
+        store.set_meta(PROBLEM_KEY, problem_json(splits))
         past = store.past_trials() if resume else []
         console.print(
             f"[bold]automl[/] {len(splits.y_train)} train / {len(splits.y_val)} val / "

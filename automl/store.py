@@ -8,14 +8,21 @@ import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automl.errors import RunDirectoryError
 from evaluators import TrialResult, TrialStatus
 from genomes import Genome
 from search import PastTrial
 
+if TYPE_CHECKING:
+    from automl.data import DatasetSplits
+
 STORE_SCHEMA_VERSION = 1
+REFERENCE_KEY = "latency_reference_ms"
+"""The meta key of the 3 x 512 reference MLP's latency, measured once at the run's start."""
+PROBLEM_KEY = "problem"
+"""The meta key of the data's input shape and class names (JSON), for reading the run later."""
 TRAINED = ("COMPLETE", "PRUNED")
 """Statuses of trials that produced a trained network (and weights)."""
 FINISHED = (*TRAINED, "FAILED")
@@ -74,20 +81,32 @@ class TrialRecord:
 
 
 class RunStore:
-    """Trials of one run; ``RunStore(path)`` creates the file or opens an existing one."""
+    """Trials of one run; ``RunStore(path)`` creates the file or opens an existing one.
+    ``read_only`` opens an existing store without writing to it, beside a running search."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        version = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if version is None:
+        if read_only:
+            self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        else:
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+            version = self._db.execute(
+                "SELECT value FROM meta WHERE key='schema_version'"
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise RunDirectoryError(f"{path}: not a readable trial store ({exc})") from None
+        if version is None and not read_only:
             self._db.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?)", (str(STORE_SCHEMA_VERSION),)
             )
-        elif int(version[0]) > STORE_SCHEMA_VERSION:
+        elif version is not None and int(version[0]) > STORE_SCHEMA_VERSION:
+            self._db.close()
             raise RunDirectoryError(
                 f"{path}: store schema version {version[0]} is newer than "
                 f"this program supports ({STORE_SCHEMA_VERSION})"
@@ -166,6 +185,12 @@ class RunStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def problem_json(splits: DatasetSplits) -> str:
+    return json.dumps(
+        {"input_shape": list(splits.problem.input_shape), "classes": list(splits.classes)}
+    )
 
 
 def _result(record: TrialRecord) -> TrialResult | None:

@@ -15,8 +15,7 @@ ERROR_SCALE = 0.25
 def run_records(run_dir: Path):  # noqa: ANN201 - list[automl.TrialRecord], imported lazily
     """The trials of a finished run and its reference latency (ms)."""
     from automl.rundir import STORE_FILE
-    from automl.runner import REFERENCE_KEY
-    from automl.store import RunStore
+    from automl.store import REFERENCE_KEY, RunStore
 
     store = RunStore(run_dir / STORE_FILE)
     try:

@@ -1,0 +1,98 @@
+"""A run directory opened for reading (export, report, study, status): its resolved config,
+its trials and its front, read without writing and beside a running search."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from automl.config import Config, load_config
+from automl.errors import RunDirectoryError
+from automl.front import pareto_front
+from automl.rundir import CONFIG_FILE, STORE_FILE, weights_path
+from automl.store import PROBLEM_KEY, REFERENCE_KEY, TRAINED, RunStore, TrialRecord
+from genomes import Genome, GraphModule, Problem, genome_to_graph
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    run_dir: Path
+    config: Config
+    records: list[TrialRecord]
+    front: list[TrialRecord]
+    hypervolume: list[tuple[int, float, float]]
+    """(evaluations, seconds since the start, hypervolume) after every result."""
+    reference_ms: float | None
+    input_shape: tuple[int, ...]
+    classes: tuple[str, ...]
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.input_shape, len(self.classes))
+
+    def load_model(self, record: TrialRecord) -> GraphModule:
+        """The trained network of a trial whose weights were kept, on the CPU, in eval mode."""
+        import torch
+
+        model = GraphModule(genome_to_graph(Genome.from_json(record.genome), self.problem))
+        state = torch.load(weights_path(self.run_dir, record.trial_id), weights_only=True)
+        model.load_state_dict(state)
+        return model.eval()
+
+    def trial(self, trial_id: int) -> TrialRecord:
+        """A trained trial whose weights were kept (the front's)."""
+        by_id = {r.trial_id: r for r in self.records}
+        if trial_id not in by_id:
+            raise RunDirectoryError(
+                f"--trial {trial_id}: no such trial in {self.run_dir} (ids 0..{len(by_id) - 1})"
+            )
+        record = by_id[trial_id]
+        if record.status not in TRAINED or not weights_path(self.run_dir, trial_id).is_file():
+            front = [r.trial_id for r in self.front]
+            raise RunDirectoryError(
+                f"--trial {trial_id}: trial is {record.status} and has no saved weights in "
+                f"{self.run_dir}; only front members keep theirs: {front}"
+            )
+        return record
+
+
+def open_run(run_dir: Path, need_trained: bool = True) -> FinishedRun:
+    """Read a run directory; a missing one, one without a store, or (``need_trained``) one
+    with no trained trial yet is a RunDirectoryError naming it."""
+    if not run_dir.is_dir():
+        raise RunDirectoryError(f"{run_dir}: no such run directory")
+    if not (run_dir / STORE_FILE).is_file() or not (run_dir / CONFIG_FILE).is_file():
+        raise RunDirectoryError(
+            f"{run_dir}: not a run directory (no {STORE_FILE} and {CONFIG_FILE}); "
+            "`automl search CONFIG --out DIR` makes one"
+        )
+    config = load_config(run_dir / CONFIG_FILE)
+    store = RunStore(run_dir / STORE_FILE, read_only=True)
+    try:
+        records = store.trials()
+        history = store.hypervolume_history()
+        reference = store.get_meta(REFERENCE_KEY)
+        problem = store.get_meta(PROBLEM_KEY)
+    finally:
+        store.close()
+    if need_trained and not any(r.status in TRAINED for r in records):
+        raise RunDirectoryError(
+            f"{run_dir}: no finished trial yet ({len(records)} trial(s) recorded, none trained)"
+        )
+    constraints = config.search_settings().constraints
+    front = pareto_front(records, tuple(config.objectives), constraints)
+    reference_ms = None if reference is None else float(reference)
+    if problem is None:
+        raise RunDirectoryError(f"{run_dir}: the store does not record the data's shape")
+    data = json.loads(problem)
+    return FinishedRun(
+        run_dir,
+        config,
+        records,
+        front,
+        history,
+        reference_ms,
+        tuple(data["input_shape"]),
+        tuple(data["classes"]),
+    )
