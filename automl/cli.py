@@ -88,5 +88,51 @@ def search(
     )
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--trial", type=int, help="Export this trial (a front member).")
+@click.option(
+    "--pick",
+    type=click.Choice(["knee", "accuracy", "latency"]),
+    help="Export the front's knee, most accurate or fastest member.",
+)
+@click.option(
+    "--max-latency-ms",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Only members this fast (with --pick; alone it picks the most accurate).",
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Export directory.")
+def export(
+    run_dir: Path, trial: int | None, pick: str | None, max_latency_ms: float | None, out: Path
+) -> None:
+    """Export one network of a run as standalone PyTorch (model.py, weights.pt, model.pt2)."""
+    if (trial is None) == (pick is None and max_latency_ms is None):
+        raise click.UsageError("give either --trial ID or --pick (and/or --max-latency-ms)")
+    if trial is not None and max_latency_ms is not None:
+        raise click.UsageError("--max-latency-ms goes with --pick, not with --trial")
+    from automl.export import export_member
+    from automl.finished_run import open_run
+    from automl.picking import pick_member
+
+    run = open_run(run_dir)
+    record = pick_member(run, trial, pick, max_latency_ms)
+    written = export_member(run, record, out)
+    test = "-" if record.test_accuracy is None else f"{record.test_accuracy:.4f}"
+    click.echo(
+        f"trial {record.trial_id} (val {record.val_accuracy:.4f}, test {test}, "
+        f"{record.latency_ms:.4g} ms) -> {out}: {', '.join(p.name for p in written)}"
+    )
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+def status(run_dir: Path) -> None:
+    """Where a run stands; safe while its search is running."""
+    from automl.finished_run import open_run
+    from automl.status import print_status
+
+    print_status(open_run(run_dir, need_trained=False), Console())
+
+
 if __name__ == "__main__":
     main()

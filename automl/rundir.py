@@ -84,6 +84,22 @@ class RunLock:
             os.close(self._fd)
 
 
+def search_running(run_dir: Path) -> bool:
+    """Whether a search holds the run's lock now. The probe takes a shared lock for an
+    instant and never waits, so it cannot hold up the search."""
+    path = run_dir / LOCK_FILE
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the probe's lock, if it got one
+    return False
+
+
 def _get(data: dict, dotted: str) -> object:
     for key in dotted.split("."):
         data = data.get(key) if isinstance(data, dict) else None

@@ -1,0 +1,157 @@
+"""Export: the exported files work in a Python that has torch but not this project, and give
+the trained network's outputs and accuracy."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from automl.data import load_dataset
+from automl.finished_run import open_run
+from automl.picking import knee
+from evaluators import as_model_input
+
+# Runs with -I -S: no site-packages, no project; the test adds the export folder and the
+# folder that holds torch, and nothing else.
+ISOLATED_CHECK = r"""
+import importlib, json, sys
+export_dir, packages, io_path = sys.argv[1:4]
+sys.path[:0] = [export_dir, packages]
+for name in ("automl", "genomes", "evaluators", "search"):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        continue
+    raise SystemExit(f"the project's package {name} is importable: the check is not isolated")
+import torch
+from model import Model
+io = torch.load(io_path, weights_only=True)
+model = Model()
+model.load_state_dict(torch.load(f"{export_dir}/weights.pt", weights_only=True))
+model.eval()
+with torch.inference_mode():
+    eager = model(io["x"])
+    program = torch.export.load(f"{export_dir}/model.pt2").module()(io["x"])
+report = {
+    "eager_diff": (eager - io["logits"]).abs().max().item(),
+    "program_diff": (program - io["logits"]).abs().max().item(),
+    "accuracy": int((eager.argmax(1) == io["y"]).sum()) / len(io["y"]),
+}
+try:
+    import onnxruntime
+except ImportError:
+    report["onnx_diff"] = None
+else:
+    session = onnxruntime.InferenceSession(f"{export_dir}/model.onnx")
+    (onnx_logits,) = session.run(None, {"x": io["x"].numpy()})
+    report["onnx_diff"] = float(abs(torch.from_numpy(onnx_logits) - io["logits"]).max())
+print(json.dumps(report))
+"""
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "automl.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_exported_model_runs_without_the_project_and_matches_the_trained_one(
+    finished_run: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    proc = _cli("export", str(finished_run), "--pick", "accuracy", "--out", str(out))
+    assert proc.returncode == 0, f"export failed: {proc.stderr[-2000:]}"
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("val_accuracy", "test_accuracy", "latency_ms", "params", "flops", "input_shape"):
+        assert metrics.get(key) is not None, f"metrics.json lacks {key}"
+    run = open_run(finished_run)
+    assert metrics["trial_id"] == max(run.front, key=lambda r: r.val_accuracy).trial_id
+    assert metrics["num_classes"] == 10 and metrics["classes"] == list(run.classes)
+    genome = json.loads((out / "genome.json").read_text())
+    assert json.loads(run.trial(metrics["trial_id"]).genome) == genome, "genome.json differs"
+
+    splits = load_dataset(run.config.dataset)
+    x = as_model_input(splits.x_test)
+    with torch.inference_mode():
+        logits = run.load_model(run.trial(metrics["trial_id"]))(x)
+    torch.save({"x": x, "y": splits.y_test, "logits": logits}, tmp_path / "io.pt")
+    packages = str(Path(torch.__file__).resolve().parents[1])
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            ISOLATED_CHECK,
+            str(out),
+            packages,
+            str(tmp_path / "io.pt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert check.returncode == 0, f"the isolated import failed: {check.stderr[-3000:]}"
+    report = json.loads(check.stdout.strip().splitlines()[-1])
+    assert report["eager_diff"] <= 1e-5, f"model.py + weights.pt differ by {report['eager_diff']}"
+    assert report["program_diff"] <= 1e-5, f"model.pt2 differs by {report['program_diff']}"
+    assert report["accuracy"] == metrics["test_accuracy"], (
+        f"exported model's test accuracy {report['accuracy']} != metrics.json "
+        f"{metrics['test_accuracy']}"
+    )
+    if importlib.util.find_spec("onnxruntime") is None:
+        pytest.skip("onnxruntime not installed: model.onnx not checked")
+    assert (out / "model.onnx").is_file(), "onnx extra installed but no model.onnx written"
+    assert report["onnx_diff"] <= 1e-5, f"model.onnx differs by {report['onnx_diff']}"
+
+
+def test_knee_pick_and_latency_budget(finished_run: Path, tmp_path: Path) -> None:
+    run = open_run(finished_run)
+    proc = _cli("export", str(finished_run), "--pick", "knee", "--out", str(tmp_path / "k"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    chosen = json.loads((tmp_path / "k" / "metrics.json").read_text())["trial_id"]
+    assert chosen == knee(run.front).trial_id
+    slowest = max(run.front, key=lambda r: r.latency_ms)
+    budget = slowest.latency_ms * 0.999
+    within = [r for r in run.front if r.latency_ms <= budget]
+    proc = _cli(
+        "export", str(finished_run), "--max-latency-ms", str(budget), "--out", str(tmp_path / "b")
+    )
+    if not within:
+        assert proc.returncode == 2, "no member fits the budget, yet the export succeeded"
+        return
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    chosen = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert chosen["latency_ms"] <= budget, "the export ignores --max-latency-ms"
+    assert chosen["val_accuracy"] == max(r.val_accuracy for r in within)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["{missing}", "--pick", "knee"], "no such run directory"),
+        (["{empty}", "--pick", "knee"], "not a run directory"),
+        (["{run}", "--trial", "999"], "no such trial"),
+        (["{run}", "--max-latency-ms", "1e-9"], "no front member is that fast"),
+        (["{run}"], "either --trial ID or --pick"),
+    ],
+    ids=["missing run", "empty directory", "unknown trial", "impossible budget", "no choice"],
+)
+def test_bad_export_input_is_one_line_and_exit_2(
+    finished_run: Path, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    (tmp_path / "empty").mkdir()
+    paths = {"missing": tmp_path / "nowhere", "empty": tmp_path / "empty", "run": finished_run}
+    args = [a.format(**paths) for a in args]
+    out = tmp_path / "export"
+    proc = _cli("export", *args, "--out", str(out))
+    assert proc.returncode == 2, f"{args}: exit {proc.returncode}, {proc.stderr[-500:]}"
+    assert expected in proc.stderr, f"{args}: {expected!r} not in {proc.stderr!r}"
+    assert not out.exists(), f"{args}: the export directory was written"
