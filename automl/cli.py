@@ -15,7 +15,24 @@ EXIT_INTERRUPTED = 130
 
 
 class _Group(click.Group):
-    """Turns project errors into one line and exit code 2; tracebacks only with ``--debug``."""
+    """Turns project errors and usage errors into one line and exit code 2; tracebacks only
+    with ``--debug``."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            command = f" {exc.ctx.command_path}" if exc.ctx else ""
+            click.echo(f"error:{command}: {exc.format_message()} (see --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -106,10 +123,10 @@ def export(
     run_dir: Path, trial: int | None, pick: str | None, max_latency_ms: float | None, out: Path
 ) -> None:
     """Export one network of a run as standalone PyTorch (model.py, weights.pt, model.pt2)."""
-    if (trial is None) == (pick is None and max_latency_ms is None):
-        raise click.UsageError("give either --trial ID or --pick (and/or --max-latency-ms)")
     if trial is not None and max_latency_ms is not None:
         raise click.UsageError("--max-latency-ms goes with --pick, not with --trial")
+    if (trial is None) == (pick is None and max_latency_ms is None):
+        raise click.UsageError("give either --trial ID or --pick (and/or --max-latency-ms)")
     from automl.export import export_member
     from automl.finished_run import open_run
     from automl.picking import pick_member
@@ -132,6 +149,75 @@ def status(run_dir: Path) -> None:
     from automl.status import print_status
 
     print_status(open_run(run_dir, need_trained=False), Console())
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+def report(run_dir: Path) -> None:
+    """Write report.html (self-contained), pareto.png, hypervolume.png and curves.png."""
+    from automl.errors import storage_errors
+    from automl.finished_run import open_run
+    from automl.report import write_report
+
+    run = open_run(run_dir)
+    with storage_errors(f"the report into {run_dir}"):
+        written = write_report(run)
+    click.echo(f"report written: {', '.join(str(path) for path in written)}")
+
+
+def _numbers(kind: type) -> click.ParamType:
+    """A comma-separated list of positive numbers, e.g. ``1,8,64``."""
+
+    class Numbers(click.ParamType):
+        name = f"comma-separated {kind.__name__}s"
+
+        def convert(self, value: object, param: object, ctx: object) -> list:
+            if isinstance(value, list):
+                return value
+            try:
+                numbers = [kind(part) for part in str(value).split(",")]
+            except ValueError:
+                self.fail(f"must be positive {kind.__name__}s separated by commas; got {value!r}")
+            if not numbers or min(numbers) <= 0:
+                self.fail(f"must be positive {kind.__name__}s separated by commas; got {value!r}")
+            return numbers
+
+    return Numbers()
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda:N.")
+@click.option("--batch-sizes", type=_numbers(int), default="1", show_default=True)
+@click.option("--threads", type=_numbers(int), default="1", show_default=True)
+@click.option("--budgets-ms", type=_numbers(float), default=None, help="Latency budgets, ms.")
+def study(
+    run_dir: Path,
+    device: str,
+    batch_sizes: list[int],
+    threads: list[int],
+    budgets_ms: list[float] | None,
+) -> None:
+    """Re-measure the front on other devices, batch sizes and thread counts (study.csv,
+    study_picks.csv, study.png) and pick the most accurate member per latency budget."""
+    from automl.errors import storage_errors
+    from automl.finished_run import open_run
+    from automl.study import StudySetting, check_device, run_study, write_study
+
+    check_device(device)
+    run = open_run(run_dir)
+    settings = [StudySetting(device, b, t) for b in batch_sizes for t in threads]
+    rows, picks = run_study(run, settings, budgets_ms or [], progress=click.echo)
+    for pick in picks:
+        chosen = (
+            f"trial {pick.trial_id} ({pick.latency_ms:.4g} ms, val {pick.val_accuracy:.4f})"
+            if pick.trial_id is not None
+            else f"none (the fastest takes {pick.latency_ms:.4g} ms)"
+        )
+        click.echo(f"{pick.setting.label}, budget {pick.budget_ms:g} ms: {chosen}")
+    with storage_errors(f"the study into {run_dir}"):
+        written = write_study(run_dir, rows, picks)
+    click.echo(f"study written: {', '.join(str(path) for path in written)}")
 
 
 if __name__ == "__main__":

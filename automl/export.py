@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from automl.errors import RunDirectoryError
+from automl.errors import storage_errors
 from automl.finished_run import FinishedRun
 from automl.store import TrialRecord
 from genomes import Genome, generate_source, genome_to_graph
@@ -117,9 +117,9 @@ def _save(path: Path, write) -> Path:  # noqa: ANN001 - a callable taking the pa
     """Write through a partial file, so an interrupted export never leaves a half file."""
     partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # keeps the suffix readers want
     try:
-        write(partial)
-    except OSError as exc:
+        with storage_errors(str(path)):
+            write(partial)
+            partial.replace(path)
+    finally:
         partial.unlink(missing_ok=True)
-        raise RunDirectoryError(f"{path}: cannot write ({exc})") from None
-    partial.replace(path)
     return path

@@ -52,7 +52,8 @@ class FinishedRun:
             front = [r.trial_id for r in self.front]
             raise RunDirectoryError(
                 f"--trial {trial_id}: trial is {record.status} and has no saved weights in "
-                f"{self.run_dir}; only front members keep theirs: {front}"
+                f"{self.run_dir}; the front's are kept: {front} (all trials' with "
+                "`evaluator.keep_weights: all`)"
             )
         return record
 
@@ -83,9 +84,9 @@ def open_run(run_dir: Path, need_trained: bool = True) -> FinishedRun:
     constraints = config.search_settings().constraints
     front = pareto_front(records, tuple(config.objectives), constraints)
     reference_ms = None if reference is None else float(reference)
-    if problem is None:
+    if problem is None and need_trained:
         raise RunDirectoryError(f"{run_dir}: the store does not record the data's shape")
-    data = json.loads(problem)
+    data = json.loads(problem or '{"input_shape": [], "classes": []}')
     return FinishedRun(
         run_dir,
         config,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from automl.plotting import pyplot
 from automl.store import TRAINED, TrialRecord
 
 TRIAL_COLUMNS = (
@@ -37,23 +40,28 @@ PARETO_COLUMNS = (
 
 def write_csv(path: Path, records: list[TrialRecord], columns: tuple[str, ...]) -> None:
     """Write atomically: a reader never sees a half-written file."""
+    write_rows(path, columns, (record.to_dict() for record in records))
+
+
+def write_rows(path: Path, columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> None:
+    """Write a CSV atomically: a reader never sees a half-written file, and a failed write
+    leaves no partial file behind."""
     partial = path.with_suffix(".csv.partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for record in records:
-            writer.writerow(record.to_dict())
-    partial.replace(path)
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def plot_pareto(path: Path, records: list[TrialRecord], front: list[TrialRecord]) -> None:
     """All finished trials as points and the front as a highlighted staircase, with the
     front members' test accuracies as open diamonds; the accuracy axis starts near the worst
     tenth of the trials so that the front stays readable."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot(path.parent)
 
     complete = [r for r in records if r.status in TRAINED]
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)

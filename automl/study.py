@@ -1,0 +1,219 @@
+"""Deployment studies: re-measure the latency of every front member on each target setting
+(device, batch size, thread count) and name, per setting, the most accurate member under each
+latency budget. This is how a user decides which network to ship to which device.
+
+Each member is measured alone, in this process, one at a time: the search measured latency on
+its workers' settings, often beside training processes, and those numbers need not hold on
+the target. Per setting the reference network is calibrated afresh (its latency depends on the
+batch size and threads as much as a member's does), so the drift correction and disturbance
+checks of ``measure_latency`` compare like with like.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from automl.finished_run import FinishedRun
+from automl.outputs import write_rows
+from automl.study_plot import plot_study
+from evaluators import (
+    DeviceError,
+    DriftTracker,
+    LatencySettings,
+    available_cpus,
+    calibrate,
+    measure_latency,
+    prime_drift,
+)
+
+STUDY_FILE = "study.csv"
+PICKS_FILE = "study_picks.csv"
+PLOT_FILE = "study.png"
+
+
+@dataclass(frozen=True, slots=True)
+class StudySetting:
+    """One deployment target: where and how the network would run."""
+
+    device: str
+    batch_size: int
+    threads: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.device} b={self.batch_size} t={self.threads}"
+
+
+@dataclass(frozen=True, slots=True)
+class StudyRow:
+    """One front member measured on one setting."""
+
+    trial_id: int
+    device: str
+    batch_size: int
+    threads: int
+    latency_ms: float
+    """Per call, i.e. for a whole batch of ``batch_size`` inputs: what a budget bounds."""
+    latency_per_sample_ms: float
+    spread: float
+    """Interquartile range of the timed blocks over their median: how noisy the setting was."""
+    val_accuracy: float
+    test_accuracy: float | None
+
+    @property
+    def setting(self) -> StudySetting:
+        return StudySetting(self.device, self.batch_size, self.threads)
+
+    @property
+    def shown_accuracy(self) -> float:
+        """Test accuracy for display, or validation accuracy for a member without one (a run
+        read before its end). Picks use validation accuracy, as every choice here does."""
+        return self.val_accuracy if self.test_accuracy is None else self.test_accuracy
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetPick:
+    """The most accurate member (on validation) of one setting whose latency per call fits
+    ``budget_ms``."""
+
+    setting: StudySetting
+    budget_ms: float
+    trial_id: int | None
+    """None when no member fits; ``latency_ms`` is then the fastest member's, to say by how
+    much the budget was missed."""
+    latency_ms: float
+    val_accuracy: float | None
+    """None, as ``test_accuracy``, when no member fits."""
+    test_accuracy: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **dataclasses.asdict(self.setting),
+            "budget_ms": self.budget_ms,
+            "trial_id": self.trial_id,
+            "latency_ms": self.latency_ms,
+            "val_accuracy": self.val_accuracy,
+            "test_accuracy": self.test_accuracy,
+        }
+
+
+STUDY_COLUMNS = tuple(f.name for f in dataclasses.fields(StudyRow))
+PICKS_COLUMNS = (
+    *(f.name for f in dataclasses.fields(StudySetting)),
+    *("budget_ms", "trial_id", "latency_ms", "val_accuracy", "test_accuracy"),
+)
+
+
+def check_device(device: str) -> None:
+    """Fail before measuring anything on a device this machine does not have."""
+    count = torch.cuda.device_count()
+    index = device.removeprefix("cuda:")
+    if device == "cpu" or (device.startswith("cuda:") and index.isdigit() and int(index) < count):
+        return
+    allowed = ["cpu"] + [f"cuda:{i}" for i in range(count)]
+    raise DeviceError(
+        f"`--device` must be 'cpu' or 'cuda:N' for a GPU this machine has; got {device!r} "
+        f"(allowed here: {', '.join(allowed)})"
+    )
+
+
+def run_study(
+    run: FinishedRun,
+    settings: list[StudySetting],
+    budgets_ms: list[float],
+    progress: Callable[[str], None] | None = None,
+    latency: LatencySettings | None = None,
+) -> tuple[list[StudyRow], list[BudgetPick]]:
+    """Measure every front member on every setting, then pick per setting and budget.
+
+    ``latency`` is the measurement template (warm-up, blocks, retries); its device, batch
+    size, threads and reference are replaced per setting. By default the run's own latency
+    config, so a study measures as carefully as the search did. ``progress`` receives one line
+    per measurement and notes such as more threads than cores."""
+    for setting in settings:
+        check_device(setting.device)
+    say = progress or (lambda _line: None)
+    template = latency or run.config.evaluation_settings().latency
+    models = {record.trial_id: run.load_model(record) for record in run.front}
+    rows: list[StudyRow] = []
+    for setting in settings:
+        if setting.device == "cpu" and setting.threads > available_cpus():
+            say(
+                f"note: {setting.label} asks for {setting.threads} threads but this process "
+                f"has {available_cpus()} core(s); the threads share them"
+            )
+        rows += _measure_setting(run, models, setting, template, say)
+    picks = [pick_within(rows, setting, budget) for setting in settings for budget in budgets_ms]
+    return rows, picks
+
+
+def _measure_setting(
+    run: FinishedRun,
+    models: dict[int, nn.Module],
+    setting: StudySetting,
+    template: LatencySettings,
+    say: Callable[[str], None],
+) -> list[StudyRow]:
+    """Every member on one setting, beside a reference calibrated for that setting."""
+    settings = dataclasses.replace(
+        template,
+        device=setting.device,
+        batch_size=setting.batch_size,
+        threads=setting.threads,
+        reference_ms=None,
+    )
+    settings = calibrate(settings, run.input_shape)
+    drift = DriftTracker()
+    prime_drift(drift, run.input_shape, settings)
+    rows = []
+    for done, record in enumerate(run.front, 1):
+        stats = measure_latency(models[record.trial_id], run.input_shape, settings, drift)
+        rows.append(
+            StudyRow(
+                record.trial_id,
+                setting.device,
+                setting.batch_size,
+                setting.threads,
+                stats.latency_ms,
+                stats.latency_ms / setting.batch_size,
+                stats.spread,
+                record.val_accuracy,
+                record.test_accuracy,
+            )
+        )
+        say(
+            f"{setting.label}: trial {record.trial_id} ({done}/{len(run.front)}) "
+            f"{stats.latency_ms:.4g} ms per call"
+        )
+    return rows
+
+
+def pick_within(rows: list[StudyRow], setting: StudySetting, budget_ms: float) -> BudgetPick:
+    """The most accurate (on validation) of ``setting``'s rows within the budget, the faster
+    on a tie."""
+    measured = [row for row in rows if row.setting == setting]
+    fitting = [row for row in measured if row.latency_ms <= budget_ms]
+    if not fitting:
+        fastest = min(measured, key=lambda row: row.latency_ms)
+        return BudgetPick(setting, budget_ms, None, fastest.latency_ms, None, None)
+    best = max(fitting, key=lambda row: (row.val_accuracy, -row.latency_ms))
+    return BudgetPick(
+        setting, budget_ms, best.trial_id, best.latency_ms, best.val_accuracy, best.test_accuracy
+    )
+
+
+def write_study(run_dir: Path, rows: list[StudyRow], picks: list[BudgetPick]) -> list[Path]:
+    """Write ``study.csv`` (one row per member and setting), ``study_picks.csv`` (one row per
+    setting and budget) and ``study.png``; returns their paths."""
+    study, picks_path, plot = run_dir / STUDY_FILE, run_dir / PICKS_FILE, run_dir / PLOT_FILE
+    write_rows(study, STUDY_COLUMNS, (dataclasses.asdict(row) for row in rows))
+    write_rows(picks_path, PICKS_COLUMNS, (pick.to_dict() for pick in picks))
+    plot_study(plot, rows, sorted({pick.budget_ms for pick in picks}))
+    return [study, picks_path, plot]

@@ -1,0 +1,140 @@
+"""report, study and status through the real command line: outputs, bad input, and status
+beside a running search."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from automl.store import RunStore
+from tests.conftest import FINISHED_RUN_CONFIG
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "automl.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def _empty_run(tmp_path: Path) -> Path:
+    """A run directory whose search has recorded no trained trial."""
+    run = tmp_path / "fresh"
+    run.mkdir()
+    (run / "config.yaml").write_text(yaml.safe_dump(FINISHED_RUN_CONFIG))
+    RunStore(run / "trials.db").close()
+    return run
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["report", "{missing}"], "no such run directory"),
+        (["report", "{plain}"], "not a run directory"),
+        (["study", "{missing}"], "no such run directory"),
+        (["study", "{run}", "--device", "cuda:7"], "`--device`"),
+        (["study", "{run}", "--batch-sizes", "1,x"], "positive ints separated by commas"),
+        (["study", "{run}", "--budgets-ms", "-1"], "positive floats"),
+        (["status", "{missing}"], "no such run directory"),
+    ],
+    ids=[
+        "report missing",
+        "report plain dir",
+        "study missing",
+        "study no such GPU",
+        "study bad batch sizes",
+        "study negative budget",
+        "status missing",
+    ],  # fmt: skip
+)
+def test_bad_input_is_one_line_and_exit_2(
+    finished_run: Path, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    if "cuda" in " ".join(args):
+        pytest.importorskip("torch")
+        import torch
+
+        if torch.cuda.device_count() > 7:
+            pytest.skip("this machine has a cuda:7")
+    (tmp_path / "plain").mkdir()
+    paths = {"missing": tmp_path / "nowhere", "plain": tmp_path / "plain", "run": finished_run}
+    before = sorted(p.name for p in finished_run.iterdir())
+    proc = _cli(*[a.format(**paths) for a in args])
+    assert proc.returncode == 2, f"{args}: exit {proc.returncode}: {proc.stderr[-800:]}"
+    assert expected in proc.stderr, f"{args}: {expected!r} not in {proc.stderr!r}"
+    assert len(proc.stderr.strip().splitlines()) == 1, f"{args}: not one line: {proc.stderr!r}"
+    after = sorted(p.name for p in finished_run.iterdir() if not p.name.endswith("-shm"))
+    assert [n for n in after if n not in before] == [], f"{args}: files were written"
+
+
+def test_report_and_study_on_a_run_without_trained_trials_refuse(tmp_path: Path) -> None:
+    run = _empty_run(tmp_path)
+    for command in ("report", "study"):
+        proc = _cli(command, str(run))
+        assert proc.returncode == 2, f"{command}: exit {proc.returncode}: {proc.stderr[-800:]}"
+        assert "no finished trial yet" in proc.stderr, f"{command}: {proc.stderr!r}"
+    proc = _cli("status", str(run))
+    assert proc.returncode == 0 and "0 of 10 trials finished" in proc.stdout, proc.stdout
+
+
+def test_study_command_writes_its_outputs_and_names_picks(finished_run: Path, tmp_path: Path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    proc = _cli("study", str(run), "--batch-sizes", "1,8", "--budgets-ms", "1000,1e-9")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("study.csv", "study_picks.csv", "study.png"):
+        assert (run / name).is_file(), f"{name} missing after automl study"
+    assert "cpu b=8 t=1, budget 1000 ms: trial" in proc.stdout, proc.stdout
+    assert "budget 1e-09 ms: none (the fastest takes" in proc.stdout, proc.stdout
+
+
+def test_status_answers_while_a_search_runs_and_does_not_disturb_it(tmp_path: Path) -> None:
+    config = {**FINISHED_RUN_CONFIG, "search": {**FINISHED_RUN_CONFIG["search"], "evaluations": 80}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    run = tmp_path / "run"
+    search = subprocess.Popen(
+        [sys.executable, "-m", "automl.cli", "search", "config.yaml", "--out", str(run)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and search.poll() is None:
+            if (run / "trials.db").exists() and _finished(run) >= 2:
+                break
+            time.sleep(0.2)
+        assert search.poll() is None, "the search ended before status could be tried beside it"
+        proc = _cli("status", str(run))
+        assert proc.returncode == 0, proc.stderr
+        assert "search running" in proc.stdout, f"status did not see the search: {proc.stdout}"
+        assert "of 80 trials finished" in proc.stdout
+    finally:
+        _, errors = search.communicate(timeout=300)
+    assert search.returncode == 0, f"the search failed beside status: {errors[-2000:]}"
+    proc = _cli("status", str(run))
+    assert "search not running; 80 of 80 trials finished" in proc.stdout, proc.stdout
+
+
+def _finished(run: Path) -> int:
+    try:
+        with sqlite3.connect(f"{(run / 'trials.db').as_uri()}?mode=ro", uri=True) as db:
+            return db.execute(
+                "SELECT COUNT(*) FROM trials WHERE finished_at IS NOT NULL"
+            ).fetchone()[0]
+    except sqlite3.Error:
+        return 0
