@@ -124,6 +124,11 @@ class EvaluatorConfig(_Section):
     min_delta: float = Field(0.0, ge=0.0)
     trial_timeout_s: float | None = Field(None, gt=0)
     mixed_precision: bool = False
+    worker_memory_mb: int | None = Field(None, ge=512)
+    """Each worker's private memory cap; a trial past it fails as out of memory."""
+    keep_weights: Literal["front", "all"] = "front"
+    """Whose weights the run directory keeps after the search: the front's, or every trained
+    trial's (for exporting any of them, or benchmarks that score every trial)."""
 
     @field_validator("devices")
     @classmethod
@@ -212,6 +217,7 @@ class Config(_Section):
             latency=LatencySettings(
                 lat.device, lat.batch_size, lat.threads, lat.warmup_calls, lat.blocks
             ),
+            memory_limit_mb=e.worker_memory_mb,
         )
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+
 from evaluators import EvaluationError
 from genomes import AutoMLError, InvalidGenomeError, SearchSpaceError
 
@@ -12,6 +16,25 @@ class ConfigError(AutoMLError, ValueError):
 
 class DataError(AutoMLError, ValueError):
     """A dataset that cannot be loaded or split as configured."""
+
+
+class StorageError(AutoMLError, OSError):
+    """The run or export directory cannot be written (a full disk, no permission)."""
+
+
+@contextlib.contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Turn a failed write (a full disk, no permission, SQLite unable to grow the store) into
+    one StorageError line saying what could not be written and that finished work is safe."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, AutoMLError):
+            raise
+        raise StorageError(
+            f"cannot write {what} ({exc}); the trials recorded so far are safe: free space, "
+            "then continue with --resume"
+        ) from None
 
 
 class RunDirectoryError(AutoMLError, ValueError):
@@ -25,5 +48,6 @@ __all__ = [
     "EvaluationError",
     "InvalidGenomeError",
     "RunDirectoryError",
+    "StorageError",
     "SearchSpaceError",
 ]

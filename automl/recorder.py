@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from automl.config import Config
+from automl.errors import storage_errors
+from automl.faults import checkpoint
 from automl.front import pareto_front
 from automl.progress import SearchProgress
 from automl.rundir import weights_path
@@ -39,19 +41,27 @@ class RunRecorder:
         self._started = min((r.started_at for r in records), default=time.time())
 
     def trial_started(self, trial_id: int, genome: Genome) -> None:
-        self._store.trial_started(trial_id, genome)
+        with storage_errors(f"trial {trial_id} into {self._run_dir}"):
+            self._store.trial_started(trial_id, genome)
+        checkpoint("trial_started")
 
     def trial_finished(self, result: TrialResult, genome: Genome) -> None:
-        if result.weights is not None:
-            path = weights_path(self._run_dir, result.trial_id)
-            partial = path.with_suffix(".partial")
-            partial.write_bytes(result.weights)
-            partial.replace(path)
-        self._store.trial_finished(result)
+        path = weights_path(self._run_dir, result.trial_id)
+        partial = path.with_suffix(".partial")
+        try:
+            with storage_errors(f"trial {result.trial_id} into {self._run_dir}"):
+                if result.weights is not None:
+                    partial.write_bytes(result.weights)
+                    partial.replace(path)
+                    checkpoint("weights_written")
+                self._store.trial_finished(result)
+                checkpoint("trial_recorded")
+                complete = self._store.trials(*TRAINED)
+                self._record_hypervolume(complete)
+        finally:
+            partial.unlink(missing_ok=True)
         self.finished += 1
         self.failed += result.status is TrialStatus.FAILED
-        complete = self._store.trials(*TRAINED)
-        self._record_hypervolume(complete)
         best = max((r.val_accuracy for r in complete), default=None)
         front = pareto_front(complete, self._objectives, self._constraints)
         self._progress.update(self.finished, best, len(front), self.failed)

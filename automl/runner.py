@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from rich.console import Console
 
 from automl.config import Config, write_config
 from automl.data import DatasetSplits, load_dataset
+from automl.errors import StorageError, storage_errors
+from automl.faults import checkpoint
 from automl.front import pareto_front
 from automl.outputs import PARETO_COLUMNS, TRIAL_COLUMNS, plot_pareto, write_csv
 from automl.progress import SearchProgress
@@ -63,8 +66,8 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
     settings = config.search_settings()
     (run_dir / WEIGHTS_DIR).mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir):
+        store = RunStore(run_dir / STORE_FILE)  # first: an unreadable store changes nothing
         write_config(config, run_dir / CONFIG_FILE)
-        store = RunStore(run_dir / STORE_FILE)
         store.set_meta(PROBLEM_KEY, problem_json(splits))
         past = store.past_trials() if resume else []
         console.print(
@@ -95,10 +98,16 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
                 recorder = RunRecorder(store, run_dir, config, progress)
                 progress.update(recorder.finished, None, 0, recorder.failed)
                 make_search(toolbox, settings, pool, recorder, past).run()
-        finally:
-            front = finalize_run(run_dir, store, config, splits, data)
-            records = store.trials()
+        except BaseException:
+            # Ctrl-C or a full disk: keep what can be kept, then report the first failure
+            with contextlib.suppress(StorageError), storage_errors("the outputs"):
+                finalize_run(run_dir, store, config, splits, data)
             store.close()
+            raise
+        with storage_errors(f"the outputs of {run_dir}"):
+            front = finalize_run(run_dir, store, config, splits, data)
+        records = store.trials()
+        store.close()
     failed = sum(r.status == "FAILED" for r in records)
     finished = sum(r.status in FINISHED for r in records)
     return RunSummary(run_dir, front, finished, failed)
@@ -151,13 +160,16 @@ def finalize_run(
             store.set_test_accuracy(
                 record.trial_id, accuracy_of(model, splits.x_test, splits.y_test)
             )
-    keep = {weights_path(run_dir, r.trial_id) for r in front}
-    for path in (run_dir / WEIGHTS_DIR).glob("trial_*.pt"):
-        if path not in keep:
-            path.unlink()
+            checkpoint("front_evaluated")
+    if config.evaluator.keep_weights == "front":
+        keep = {weights_path(run_dir, r.trial_id) for r in front}
+        for path in (run_dir / WEIGHTS_DIR).glob("trial_*.pt"):
+            if path not in keep:
+                path.unlink()
     records = store.trials()
     front = pareto_front(records, objectives, constraints)
     write_csv(run_dir / "trials.csv", records, TRIAL_COLUMNS)
+    checkpoint("outputs_written")
     write_csv(run_dir / "pareto.csv", front, PARETO_COLUMNS)
     plot_pareto(run_dir / "pareto.png", records, front)
     return front

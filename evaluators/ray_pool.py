@@ -28,6 +28,7 @@ from evaluators.worker import (
     TrialFunction,
     WorkerState,
     evaluate_trial,
+    limit_memory,
 )
 
 
@@ -49,6 +50,7 @@ class RayWorker:
         import torch
 
         torch.set_num_threads(1)
+        limit_memory(settings.memory_limit_mb)
         # Ray exposes a reserved GPU as the only visible one, so it is always cuda:0 here.
         device = "cuda:0" if device.startswith("cuda") else device
         self._index = index

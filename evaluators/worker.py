@@ -30,6 +30,9 @@ REPORT = "report"
 class EvaluationSettings:
     train: TrainSettings = TrainSettings()
     latency: LatencySettings = LatencySettings()
+    memory_limit_mb: int | None = None
+    """Cap on each worker's private memory (``limit_memory``): a trial that needs more fails
+    as out of memory instead of drawing the OOM killer onto the machine."""
 
 
 TrialFunction = Callable[
@@ -140,6 +143,7 @@ def worker_main(
     if core is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {core})
     torch.set_num_threads(1)
+    limit_memory(settings.memory_limit_mb)
     settings = dataclasses.replace(
         settings, train=dataclasses.replace(settings.train, device=device)
     )
@@ -159,7 +163,23 @@ def worker_main(
         connection.send(evaluate(request, data, settings, state, worker))
 
 
+def limit_memory(megabytes: int | None) -> None:
+    """Cap this process's data segment (heap and private mappings; data shared from the
+    parent does not count), so that allocations past it fail inside the trial."""
+    if megabytes is not None:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+_OUT_OF_MEMORY = ("can't allocate memory", "out of memory")
+
+
 def _describe(exc: BaseException) -> str:
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" (at {os.path.basename(frame.filename)}:{frame.lineno})" if frame else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    text = f"{type(exc).__name__}: {exc}{where}"
+    if isinstance(exc, MemoryError) or any(s in str(exc).lower() for s in _OUT_OF_MEMORY):
+        return f"out of memory: {text}"
+    return text

@@ -1,0 +1,126 @@
+"""The search process killed with SIGKILL at chosen points (a real signal, sent by the process
+to itself at a checkpoint: ``automl.faults``), then resumed: the budget completes, nothing
+finished is lost, no genome is trained twice, and the store stays intact."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+BUDGET = 6
+CONFIG = {
+    "dataset": {"name": "digits", "val_fraction": 0.25, "test_fraction": 0.2},
+    "space": {"depth": [1, 2], "width": [8, 32], "max_epochs": 2},
+    "search": {"population": 4, "evaluations": BUDGET, "seed": 0},
+    "evaluator": {"max_epochs": 2, "patience": 2, "workers": 2},
+    "latency": {"blocks": 3, "warmup_calls": 5},
+}
+FINISHED = ("COMPLETE", "PRUNED", "FAILED")
+
+
+def _search(run: Path, *flags: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "AUTOML_KILL_AT"}
+    if kill_at:
+        env["AUTOML_KILL_AT"] = kill_at
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "automl.cli",
+            "search",
+            str(run.parent / "config.yaml"),
+            "--out",
+            str(run),
+            *flags,
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def _rows(run: Path) -> dict[int, tuple]:
+    with sqlite3.connect(run / "trials.db") as db:
+        return {
+            row[0]: row[1:]
+            for row in db.execute(
+                "SELECT trial_id, status, genome_hash, val_accuracy, latency_ms, epochs FROM trials"
+            )
+        }
+
+
+@pytest.mark.parametrize(
+    "kill_at",
+    [
+        "trial_started:1",
+        "trial_recorded:3",
+        "weights_written:2",
+        "front_evaluated:1",
+        "outputs_written:1",
+    ],  # fmt: skip
+    ids=[
+        "during the first trial",
+        "mid-run",
+        "while recording a result",
+        "during the final front evaluation",
+        "while writing the outputs",
+    ],  # fmt: skip
+)
+def test_killed_search_resumes_to_the_full_budget_losing_nothing(tmp_path: Path, kill_at: str):
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    run = tmp_path / "run"
+    killed = _search(run, kill_at=kill_at)
+    assert killed.returncode == -signal.SIGKILL, (
+        f"{kill_at}: the search was not killed (exit {killed.returncode}): {killed.stderr[-800:]}"
+    )
+    before = {i: row for i, row in _rows(run).items() if row[0] in FINISHED}
+    resumed = _search(run, "--resume")
+    assert resumed.returncode == 0, f"{kill_at}: resume failed: {resumed.stderr[-2000:]}"
+    after = _rows(run)
+    finished = [i for i, row in after.items() if row[0] in FINISHED]
+    assert len(finished) == BUDGET, f"{kill_at}: {len(finished)} finished trials, not {BUDGET}"
+    for trial_id, row in before.items():
+        assert after[trial_id] == row, f"{kill_at}: finished trial {trial_id} changed on resume"
+    hashes = [row[1] for row in after.values()]
+    assert len(hashes) == len(set(hashes)), f"{kill_at}: a genome was trained twice"
+    with sqlite3.connect(run / "trials.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        untested = db.execute(
+            "SELECT COUNT(*) FROM trials WHERE test_accuracy IS NULL AND trial_id IN "
+            f"({','.join(str(i) for i in _front_ids(run))})"
+        ).fetchone()[0]
+    assert untested == 0, f"{kill_at}: front members left without a test accuracy"
+    for name in ("trials.csv", "pareto.csv", "pareto.png"):
+        assert (run / name).is_file(), f"{kill_at}: {name} missing after the resume"
+    assert not list(run.rglob("*.partial*")), f"{kill_at}: a partial file was left behind"
+
+
+def _front_ids(run: Path) -> list[int]:
+    import csv
+
+    with (run / "pareto.csv").open() as handle:
+        return [int(row["trial_id"]) for row in csv.DictReader(handle)]
+
+
+def test_report_killed_while_writing_is_rewritten_whole(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    run = tmp_path / "run"
+    assert _search(run).returncode == 0
+    env = {**os.environ, "AUTOML_KILL_AT": "report_figures"}
+    command = [sys.executable, "-m", "automl.cli", "report", str(run)]
+    killed = subprocess.run(command, capture_output=True, env=env, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, "the report was not killed"
+    assert not (run / "report.html").exists(), "a report.html appeared though it was not written"
+    env.pop("AUTOML_KILL_AT")
+    assert subprocess.run(command, env=env, timeout=300).returncode == 0
+    assert "</html>" in (run / "report.html").read_text(), "report.html is not whole"
+    with sqlite3.connect(run / "trials.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
