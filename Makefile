@@ -18,9 +18,13 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,bench]"
 	$(BIN)/python -m experiments.benchmarks.evaluators_bench
 	$(BIN)/python -m experiments.benchmarks.pruning_bench
 	$(BIN)/python -m experiments.benchmarks.data_bench
+	$(BIN)/python -m experiments.benchmarks.search_quality
+	$(BIN)/python -m experiments.benchmarks.search_diagnosis
+	$(BIN)/python -m experiments.benchmarks.engine_bench
 	$(BIN)/python -m experiments.benchmarks.collect
 
 lint: $(STAMP)

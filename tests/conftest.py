@@ -4,8 +4,6 @@ run (a tiny real search on digits, made once per session) for the commands that 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -16,6 +14,7 @@ import torch
 import yaml
 
 from evaluators import TrainingData
+from tests.cli import automl
 
 torch.set_num_threads(1)
 
@@ -66,12 +65,6 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = base / "config.yaml"
     config.write_text(yaml.safe_dump(FINISHED_RUN_CONFIG))
     run_dir = base / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "automl.cli", "search", str(config), "--out", str(run_dir)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    proc = automl("search", str(config), "--out", str(run_dir))
     assert proc.returncode == 0, f"the shared search failed: {proc.stderr[-2000:]}"
     return run_dir

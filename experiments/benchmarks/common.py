@@ -42,6 +42,28 @@ def spread(values: list[float]) -> float:
     return (max(values) - min(values)) / statistics.median(values)
 
 
+def timed_search(
+    config_file: Path, workdir: Path, name: str, seed: int, evaluations: int, pruning: bool
+) -> tuple[Path, float]:
+    """Run ``config_file`` with this seed, budget and pruning as a real ``automl search``
+    subprocess; its run directory and wall time, start-up included."""
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    config = yaml.safe_load(config_file.read_text())
+    config["search"].update(seed=seed, evaluations=evaluations, pruning={"enabled": pruning})
+    (workdir / f"{name}.yaml").write_text(yaml.safe_dump(config))
+    start = time.perf_counter()
+    command = ["search", str(workdir / f"{name}.yaml"), "--out", str(workdir / name)]
+    subprocess.run(
+        [sys.executable, "-m", "automl.cli", *command], check=True, stdout=subprocess.DEVNULL
+    )
+    return workdir / name, time.perf_counter() - start
+
+
 def write_fragment(name: str, markdown: str) -> None:
     import datetime
 

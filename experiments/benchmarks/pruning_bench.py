@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-import yaml
-
-from experiments.benchmarks.common import machine, write_fragment
+from experiments.benchmarks.common import machine, timed_search, write_fragment
 from experiments.benchmarks.scoring import run_records, test_score, validation_score
 
 DEMO_CONFIG = Path(__file__).resolve().parents[1] / "digits.yaml"
@@ -24,27 +19,9 @@ DEMO_CONFIG = Path(__file__).resolve().parents[1] / "digits.yaml"
 
 def run_search(workdir: Path, seed: int, evaluations: int, pruning: bool) -> dict[str, float]:
     """One real `automl search` subprocess on the demo config; its measured outcome."""
-    config = yaml.safe_load(DEMO_CONFIG.read_text())
-    config["search"].update(seed=seed, evaluations=evaluations, pruning={"enabled": pruning})
     name = f"seed{seed}-{'pruned' if pruning else 'full'}"
-    config_path = workdir / f"{name}.yaml"
-    config_path.write_text(yaml.safe_dump(config))
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "automl.cli",
-            "search",
-            str(config_path),
-            "--out",
-            str(workdir / name),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    seconds = time.perf_counter() - start
-    records, reference_ms = run_records(workdir / name)
+    run_dir, seconds = timed_search(DEMO_CONFIG, workdir, name, seed, evaluations, pruning)
+    records, reference_ms = run_records(run_dir)
     return {
         "epochs": sum(r.epochs for r in records),
         "pruned": sum(r.status == "PRUNED" for r in records),

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from experiments.benchmarks.common import RESULTS_DIR, machine, write_fragment
+from experiments.benchmarks.common import RESULTS_DIR, machine, timed_search, write_fragment
 from experiments.benchmarks.scoring import front_hypervolume
 
 REFERENCE = Path(__file__).with_name("reference_problem.yaml")
@@ -51,26 +50,9 @@ class Run:
 
 
 def run_ours(workdir: Path, seed: int, evaluations: int, pruning: bool) -> Run:
-    config = yaml.safe_load(REFERENCE.read_text())
-    config["search"].update(seed=seed, evaluations=evaluations, pruning={"enabled": pruning})
     name = f"ours-{seed}-{pruning}"
-    (workdir / f"{name}.yaml").write_text(yaml.safe_dump(config))
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "automl.cli",
-            "search",
-            str(workdir / f"{name}.yaml"),
-            "--out",
-            str(workdir / name),
-        ],  # fmt: skip
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    seconds = time.perf_counter() - start
-    return Run(*_test_points(workdir / name), seconds=seconds, epochs=_epochs(workdir / name))
+    run_dir, seconds = timed_search(REFERENCE, workdir, name, seed, evaluations, pruning)
+    return Run(*_test_points(run_dir), seconds=seconds, epochs=_epochs(run_dir))
 
 
 def _test_points(run_dir: Path) -> tuple[list[tuple[float, float, float]], float]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.cli import automl
+
 TINY = {
     "dataset": {"name": "digits", "val_fraction": 0.25, "test_fraction": 0.2},
     "space": {"depth": [1, 2], "width": [8, 32], "max_epochs": 2},
@@ -21,18 +22,6 @@ TINY = {
     "evaluator": {"max_epochs": 2, "patience": 2},
     "latency": {"blocks": 3, "warmup_calls": 5},
 }
-
-
-def automl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "automl.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def write_config(path: Path, config: dict | str) -> Path:
@@ -95,101 +84,6 @@ def test_search_writes_a_complete_run_directory(tmp_path: Path) -> None:
 
     again = automl("search", str(config), "--out", str(out), cwd=tmp_path)
     assert again.returncode == 2 and "already holds a run" in again.stderr
-
-
-BAD_CONFIGS = {
-    "yaml_syntax": ("dataset: [digits\n", r"YAML syntax error at line 2"),
-    "unknown_key": (
-        {"search": {"populaton": 8}},
-        r"unknown key `search.populaton`; allowed keys here: population",
-    ),
-    "unknown_section": ({"trainer": {}}, r"unknown key `trainer`; allowed keys here: dataset"),
-    "wrong_type": (
-        {"search": {"population": "many"}},
-        r"`search.population`: input should be a valid integer.*got 'many'",
-    ),
-    "out_of_range": (
-        {"search": {"population": 1}},
-        r"`search.population`: input should be greater than or equal to 2; got 1",
-    ),
-    "bad_activation": (
-        {"space": {"activations": ["relu", "swish"]}},
-        r"space.activations has unknown choice 'swish'; allowed: .*'gelu'",
-    ),
-    "min_above_max": ({"space": {"depth": [4, 1]}}, r"space.depth must have low <= high"),
-    "bad_dataset": (
-        {"dataset": {"name": "imagenet"}},
-        r"`dataset.name`: must be one of \['digits', 'mnist', 'fashion_mnist', 'cifar10', "
-        r"'image_folder', 'csv', 'npz'\]; got 'imagenet'",
-    ),
-    "bad_objective": (
-        {"objectives": ["accuracy", "speed"]},
-        r"`objectives.1`: input should be 'accuracy'",
-    ),
-    "top_level_list": ("- 1\n- 2\n", r"the top level must be a mapping"),
-    "bool_for_int": (
-        {"search": {"evaluations": True}},
-        r"`search.evaluations`: input should be a valid integer; got True",
-    ),
-    "nan_range": ("space:\n  lr: [.nan, 0.1]\n", r"`space.lr.0`: input should be a finite number"),
-    "range_of_three": (
-        {"space": {"depth": [1, 2, 3]}},
-        r"`space.depth`: value should have at most 2 items.*got \[1, 2, 3\]",
-    ),
-    "bad_range_item": (
-        {"space": {"depth": "abc"}},
-        r"`space.depth.0`: input should be a valid integer; got 'abc'",
-    ),
-    "bad_family": (
-        {"space": {"families": ["mlp", "rnn"]}},
-        r"`space.families.1`: input should be 'mlp' or 'cnn'; got 'rnn'",
-    ),
-    "no_devices": (
-        {"evaluator": {"devices": []}},
-        r"`evaluator.devices`: value should have at least 1 item",
-    ),
-    "bad_device": (
-        {"evaluator": {"devices": ["tpu"]}},
-        r"`evaluator.devices`: must be 'auto' or a list of 'cpu'.*got \['tpu'\]",
-    ),
-    "unavailable_gpu": (
-        {"evaluator": {"devices": ["cuda:7"]}},
-        r"`evaluator.devices` entry 'cuda:7' is not available here",
-    ),
-    "bad_latency_device": (
-        {"latency": {"device": "gpu"}},
-        r"`latency.device`: string should match",
-    ),
-}
-
-
-@pytest.mark.parametrize("name", sorted(BAD_CONFIGS))
-def test_bad_config_fails_with_one_line_and_writes_nothing(tmp_path: Path, name: str) -> None:
-    content, pattern = BAD_CONFIGS[name]
-    config = write_config(tmp_path / f"{name}.yaml", content)
-    out = tmp_path / "run"
-    proc = automl("search", str(config), "--out", str(out), cwd=tmp_path)
-    assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr}"
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line, got:\n{proc.stderr}"
-    assert str(config) in lines[0], "the message must name the file"
-    assert re.search(pattern, lines[0]), f"{lines[0]!r} does not match {pattern!r}"
-    assert not out.exists(), "a run directory was created for bad input"
-
-
-def test_missing_config_file(tmp_path: Path) -> None:
-    proc = automl(
-        "search", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "run"), cwd=tmp_path
-    )
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: config file not found"
-    assert not (tmp_path / "run").exists()
-
-
-def test_bad_cli_flag_value(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "tiny.yaml", TINY)
-    proc = automl("search", str(config), "--budget", "0", cwd=tmp_path)
-    assert proc.returncode == 2 and "--budget" in proc.stderr
 
 
 def test_search_on_a_local_ray_keeps_ray_files_inside_the_run(tmp_path: Path) -> None:

@@ -3,15 +3,13 @@ written in its dataset's real format."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
+from tests.cli import automl
 from tests.dataset_files import class_images, write_cifar10, write_image_folder, write_mnist
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "experiments"
@@ -61,13 +59,7 @@ def test_example_config_runs_a_short_search(tmp_path: Path, kind: str) -> None:
     path = tmp_path / f"{kind}.yaml"
     path.write_text(yaml.safe_dump(config))
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "automl.cli", "search", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    proc = automl("search", str(path), "--out", str(out))
     assert proc.returncode == 0, f"{kind}: {proc.stderr[-2000:]}"
     trials = (out / "trials.csv").read_text().splitlines()
     assert len(trials) == 3, f"{kind}: expected 2 trials in trials.csv, got {trials}"

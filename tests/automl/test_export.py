@@ -16,6 +16,7 @@ from automl.data import load_dataset
 from automl.finished_run import open_run
 from automl.picking import knee
 from evaluators import as_model_input
+from tests.cli import automl
 
 # Runs with -I -S: no site-packages, no project; the test adds the export folder and the
 # folder that holds torch, and nothing else.
@@ -55,17 +56,11 @@ print(json.dumps(report))
 """
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "automl.cli", *args], capture_output=True, text=True, timeout=300
-    )
-
-
 def test_exported_model_runs_without_the_project_and_matches_the_trained_one(
     finished_run: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "export"
-    proc = _cli("export", str(finished_run), "--pick", "accuracy", "--out", str(out))
+    proc = automl("export", str(finished_run), "--pick", "accuracy", "--out", str(out))
     assert proc.returncode == 0, f"export failed: {proc.stderr[-2000:]}"
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("val_accuracy", "test_accuracy", "latency_ms", "params", "flops", "input_shape"):
@@ -114,14 +109,14 @@ def test_exported_model_runs_without_the_project_and_matches_the_trained_one(
 
 def test_knee_pick_and_latency_budget(finished_run: Path, tmp_path: Path) -> None:
     run = open_run(finished_run)
-    proc = _cli("export", str(finished_run), "--pick", "knee", "--out", str(tmp_path / "k"))
+    proc = automl("export", str(finished_run), "--pick", "knee", "--out", str(tmp_path / "k"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     chosen = json.loads((tmp_path / "k" / "metrics.json").read_text())["trial_id"]
     assert chosen == knee(run.front).trial_id
     slowest = max(run.front, key=lambda r: r.latency_ms)
     budget = slowest.latency_ms * 0.999
     within = [r for r in run.front if r.latency_ms <= budget]
-    proc = _cli(
+    proc = automl(
         "export", str(finished_run), "--max-latency-ms", str(budget), "--out", str(tmp_path / "b")
     )
     if not within:
@@ -151,7 +146,7 @@ def test_bad_export_input_is_one_line_and_exit_2(
     paths = {"missing": tmp_path / "nowhere", "empty": tmp_path / "empty", "run": finished_run}
     args = [a.format(**paths) for a in args]
     out = tmp_path / "export"
-    proc = _cli("export", *args, "--out", str(out))
+    proc = automl("export", *args, "--out", str(out))
     assert proc.returncode == 2, f"{args}: exit {proc.returncode}, {proc.stderr[-500:]}"
     assert expected in proc.stderr, f"{args}: {expected!r} not in {proc.stderr!r}"
     assert not out.exists(), f"{args}: the export directory was written"

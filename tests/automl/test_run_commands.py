@@ -3,10 +3,6 @@ beside a running search."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,18 +10,8 @@ import pytest
 import yaml
 
 from automl.store import RunStore
+from tests.cli import automl, finished_trials, start_automl
 from tests.conftest import FINISHED_RUN_CONFIG
-
-
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "automl.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "200"},
-    )
 
 
 def _empty_run(tmp_path: Path) -> Path:
@@ -70,7 +56,7 @@ def test_bad_input_is_one_line_and_exit_2(
     (tmp_path / "plain").mkdir()
     paths = {"missing": tmp_path / "nowhere", "plain": tmp_path / "plain", "run": finished_run}
     before = sorted(p.name for p in finished_run.iterdir())
-    proc = _cli(*[a.format(**paths) for a in args])
+    proc = automl(*[a.format(**paths) for a in args])
     assert proc.returncode == 2, f"{args}: exit {proc.returncode}: {proc.stderr[-800:]}"
     assert expected in proc.stderr, f"{args}: {expected!r} not in {proc.stderr!r}"
     assert len(proc.stderr.strip().splitlines()) == 1, f"{args}: not one line: {proc.stderr!r}"
@@ -81,10 +67,10 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_report_and_study_on_a_run_without_trained_trials_refuse(tmp_path: Path) -> None:
     run = _empty_run(tmp_path)
     for command in ("report", "study"):
-        proc = _cli(command, str(run))
+        proc = automl(command, str(run))
         assert proc.returncode == 2, f"{command}: exit {proc.returncode}: {proc.stderr[-800:]}"
         assert "no finished trial yet" in proc.stderr, f"{command}: {proc.stderr!r}"
-    proc = _cli("status", str(run))
+    proc = automl("status", str(run))
     assert proc.returncode == 0 and "0 of 10 trials finished" in proc.stdout, proc.stdout
 
 
@@ -93,7 +79,7 @@ def test_study_command_writes_its_outputs_and_names_picks(finished_run: Path, tm
 
     run = tmp_path / "run"
     shutil.copytree(finished_run, run)
-    proc = _cli("study", str(run), "--batch-sizes", "1,8", "--budgets-ms", "1000,1e-9")
+    proc = automl("study", str(run), "--batch-sizes", "1,8", "--budgets-ms", "1000,1e-9")
     assert proc.returncode == 0, proc.stderr[-2000:]
     for name in ("study.csv", "study_picks.csv", "study.png"):
         assert (run / name).is_file(), f"{name} missing after automl study"
@@ -105,36 +91,20 @@ def test_status_answers_while_a_search_runs_and_does_not_disturb_it(tmp_path: Pa
     config = {**FINISHED_RUN_CONFIG, "search": {**FINISHED_RUN_CONFIG["search"], "evaluations": 80}}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     run = tmp_path / "run"
-    search = subprocess.Popen(
-        [sys.executable, "-m", "automl.cli", "search", "config.yaml", "--out", str(run)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    search = start_automl("search", "config.yaml", "--out", str(run), cwd=tmp_path)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and search.poll() is None:
-            if (run / "trials.db").exists() and _finished(run) >= 2:
+            if (run / "trials.db").exists() and finished_trials(run) >= 2:
                 break
             time.sleep(0.2)
         assert search.poll() is None, "the search ended before status could be tried beside it"
-        proc = _cli("status", str(run))
+        proc = automl("status", str(run))
         assert proc.returncode == 0, proc.stderr
         assert "search running" in proc.stdout, f"status did not see the search: {proc.stdout}"
         assert "of 80 trials finished" in proc.stdout
     finally:
         _, errors = search.communicate(timeout=300)
     assert search.returncode == 0, f"the search failed beside status: {errors[-2000:]}"
-    proc = _cli("status", str(run))
+    proc = automl("status", str(run))
     assert "search not running; 80 of 80 trials finished" in proc.stdout, proc.stdout
-
-
-def _finished(run: Path) -> int:
-    try:
-        with sqlite3.connect(f"{(run / 'trials.db').as_uri()}?mode=ro", uri=True) as db:
-            return db.execute(
-                "SELECT COUNT(*) FROM trials WHERE finished_at IS NOT NULL"
-            ).fetchone()[0]
-    except sqlite3.Error:
-        return 0

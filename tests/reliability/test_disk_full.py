@@ -7,11 +7,12 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.cli import automl
 
 BUDGET = 12
 CONFIG = {
@@ -37,20 +38,11 @@ def small_disk(tmp_path: Path):
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def _search(config: Path, run: Path, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "automl.cli", "search", str(config), "--out", str(run), *flags],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_full_disk_stops_cleanly_keeps_the_store_valid_and_resumes(tmp_path, small_disk):
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(CONFIG))
     run = small_disk / "run"
-    proc = _search(config, run)
+    proc = automl("search", str(config), "--out", str(run))
     assert proc.returncode == 2, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
     message = proc.stderr.strip()
     assert len(message.splitlines()) == 1, f"not one line: {message}"
@@ -63,7 +55,7 @@ def test_full_disk_stops_cleanly_keeps_the_store_valid_and_resumes(tmp_path, sma
     assert not list(run.rglob("*.partial*")), "a partial file was left on the full disk"
     moved = tmp_path / "run"
     shutil.copytree(run, moved)  # space again: the same run on a larger disk
-    resumed = _search(config, moved, "--resume")
+    resumed = automl("search", str(config), "--out", str(moved), "--resume")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     with sqlite3.connect(moved / "trials.db") as db:
         finished = db.execute("SELECT COUNT(*) FROM trials WHERE status IN "

@@ -8,11 +8,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from automl.faults import KILL_AT
+from tests.cli import automl
 
 BUDGET = 6
 CONFIG = {
@@ -26,25 +28,10 @@ FINISHED = ("COMPLETE", "PRUNED", "FAILED")
 
 
 def _search(run: Path, *flags: str, kill_at: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "AUTOML_KILL_AT"}
+    env = {k: v for k, v in os.environ.items() if k != KILL_AT}
     if kill_at:
-        env["AUTOML_KILL_AT"] = kill_at
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "automl.cli",
-            "search",
-            str(run.parent / "config.yaml"),
-            "--out",
-            str(run),
-            *flags,
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+        env[KILL_AT] = kill_at
+    return automl("search", str(run.parent / "config.yaml"), "--out", str(run), *flags, env=env)
 
 
 def _rows(run: Path) -> dict[int, tuple]:
@@ -114,13 +101,10 @@ def test_report_killed_while_writing_is_rewritten_whole(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
     run = tmp_path / "run"
     assert _search(run).returncode == 0
-    env = {**os.environ, "AUTOML_KILL_AT": "report_figures"}
-    command = [sys.executable, "-m", "automl.cli", "report", str(run)]
-    killed = subprocess.run(command, capture_output=True, env=env, timeout=300)
+    killed = automl("report", str(run), env={**os.environ, KILL_AT: "report_figures"})
     assert killed.returncode == -signal.SIGKILL, "the report was not killed"
     assert not (run / "report.html").exists(), "a report.html appeared though it was not written"
-    env.pop("AUTOML_KILL_AT")
-    assert subprocess.run(command, env=env, timeout=300).returncode == 0
+    assert automl("report", str(run)).returncode == 0
     assert "</html>" in (run / "report.html").read_text(), "report.html is not whole"
     with sqlite3.connect(run / "trials.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

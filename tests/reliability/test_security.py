@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import ast
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
+
+from tests.cli import automl
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("automl", "genomes", "evaluators", "search")
@@ -61,8 +61,7 @@ def test_a_yaml_tag_that_would_run_code_is_refused(tmp_path: Path) -> None:
     marker = tmp_path / "PWNED"
     config = tmp_path / "evil.yaml"
     config.write_text(f"search: !!python/object/apply:os.system ['touch {marker}']\n")
-    proc = subprocess.run([sys.executable, "-m", "automl.cli", "search", str(config)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120)  # fmt: skip
+    proc = automl("search", str(config), cwd=tmp_path)
     assert proc.returncode == 2 and "YAML" in proc.stderr, proc.stderr
     assert not marker.exists(), "a YAML tag ran code"
 
@@ -89,8 +88,7 @@ def test_commands_write_nothing_outside_their_directories(tmp_path: Path) -> Non
         ["status", "run"],
     ]
     for command in commands:
-        proc = subprocess.run([sys.executable, "-m", "automl.cli", *command], cwd=work, env=env,
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        proc = automl(*command, cwd=work, env=env)
         assert proc.returncode == 0, f"{command[0]} failed: {proc.stderr[-1500:]}"
     outside = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()
                and not p.is_relative_to(work / "run") and not p.is_relative_to(work / "export")

@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import yaml
+
+from tests.cli import finished_trials, start_automl
 
 BUDGET = 8
 CONFIG = {
@@ -49,29 +49,13 @@ def _workers(parent: int) -> list[int]:
         return []
 
 
-def _finished(run: Path) -> int:
-    try:
-        with sqlite3.connect(f"{(run / 'trials.db').as_uri()}?mode=ro", uri=True) as db:
-            return db.execute(
-                "SELECT COUNT(*) FROM trials WHERE finished_at IS NOT NULL"
-            ).fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
 def test_failing_trials_are_recorded_with_their_reason_and_the_search_completes(tmp_path):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
     run = tmp_path / "run"
-    search = subprocess.Popen(
-        [sys.executable, "-m", "automl.cli", "search", "config.yaml", "--out", str(run)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    search = start_automl("search", "config.yaml", "--out", str(run), cwd=tmp_path)
     try:
         deadline = time.monotonic() + 120
-        while _finished(run) < 2 and time.monotonic() < deadline and search.poll() is None:
+        while finished_trials(run) < 2 and time.monotonic() < deadline and search.poll() is None:
             time.sleep(0.1)
         workers = _workers(search.pid)
         assert workers, "no worker process found to kill"

@@ -1,0 +1,194 @@
+"""Engine benchmarks (issue 8): the project's NSGA-II selection against pymoo's NSGA2 and
+DEAP's selNSGA2 on ZDT1/ZDT2 at equal evaluations, and slot efficiency on 2,000 no-op trials
+of 0.1 s over 16 worker slots, through the search engine and through Ray Tune.
+
+Run: .venv/bin/python -m experiments.benchmarks.engine_bench
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+
+import numpy as np
+
+from experiments.benchmarks.common import machine, write_fragment
+from tests.search.test_zdt import GENERATIONS, HV_AT, POP, SEEDS, ours, pymoo_nsga2
+
+TRIALS, SLOTS, TRIAL_SECONDS = 2000, 16, 0.1
+
+
+def deap_nsga2(problem, seed: int) -> float:  # noqa: ANN001 - a pymoo problem
+    """DEAP's selection (selTournamentDCD parents, selNSGA2 survival) with the same SBX and
+    polynomial mutation as ``ours``: only the selection differs."""
+    import random
+
+    from deap import base, creator, tools
+    from pymoo.core.population import Population
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.pm import PM
+
+    if not hasattr(creator, "ZDTFitness"):
+        creator.create("ZDTFitness", base.Fitness, weights=(-1.0, -1.0))
+        creator.create("ZDTIndividual", list, fitness=creator.ZDTFitness)
+    random.seed(seed)  # selTournamentDCD draws from the global random module
+    rng = np.random.default_rng(seed)
+
+    def individuals(x: np.ndarray) -> list:
+        people = []
+        for row, objectives in zip(x, problem.evaluate(x), strict=True):
+            person = creator.ZDTIndividual(row.tolist())
+            person.fitness.values = tuple(objectives)
+            people.append(person)
+        return people
+
+    population = tools.selNSGA2(individuals(rng.random((POP, problem.n_var))), POP)
+    crossover, mutation = SBX(prob=0.9, eta=15), PM(eta=20)
+    for _ in range(GENERATIONS - 1):
+        parents = tools.selTournamentDCD(population, POP)
+        x = np.array(population)
+        index = {id(person): i for i, person in enumerate(population)}
+        pairs = np.array([index[id(person)] for person in parents]).reshape(-1, 2)
+        offspring = crossover.do(problem, Population.new(X=x), pairs, random_state=rng)
+        children = mutation.do(problem, offspring, random_state=rng).get("X")
+        population = tools.selNSGA2(population + individuals(children), POP)
+    return HV_AT(np.array([person.fitness.values for person in population]))
+
+
+def zdt_rows() -> list[str]:
+    from pymoo.problems import get_problem
+
+    rows = []
+    for name in ("zdt1", "zdt2"):
+        problem = get_problem(name)
+        hv = {
+            label: statistics.median(run(problem, seed) for seed in SEEDS)
+            for label, run in (("ours", ours), ("pymoo", pymoo_nsga2), ("deap", deap_nsga2))
+        }
+        for anchor in ("pymoo", "deap"):
+            ratio = hv["ours"] / hv[anchor]
+            rows.append(
+                f"| {name.upper()}: hypervolume, ours vs {anchor} NSGA-II ({POP} x {GENERATIONS} "
+                f"evaluations, median of {len(SEEDS)} seeds) | {hv['ours']:.4f} vs "
+                f"{hv[anchor]:.4f} = {ratio:.3f}x | >= 0.98x | {_met(ratio >= 0.98)} |"
+            )
+    return rows
+
+
+def sleep_trial(request, data, settings, state, worker):  # noqa: ANN001, ANN201
+    """A trial that takes ``TRIAL_SECONDS`` and does nothing else."""
+    from evaluators import noop_trial
+
+    time.sleep(TRIAL_SECONDS)
+    return noop_trial(request, data, settings, state, worker)
+
+
+class _Quiet:
+    def trial_started(self, trial_id, genome) -> None:  # noqa: ANN001
+        pass
+
+    def trial_finished(self, result, genome) -> None:  # noqa: ANN001
+        pass
+
+
+def engine_seconds(data) -> float:  # noqa: ANN001 - TrainingData
+    """Wall time of the async NSGA-II loop over a local pool of sleeping trials, from the first
+    submission to the last result; the workers are started and warm before the clock runs."""
+    from evaluators import EvaluationSettings, LocalPool, TrialRequest
+    from genomes import SearchSpace, make_toolbox, sample_genome
+    from search import SearchSettings, make_search
+
+    space = SearchSpace()
+    toolbox = make_toolbox(space, data.problem, (1.0, -1.0))
+    settings = SearchSettings(population=16, evaluations=TRIALS, seed=0)
+    genome = sample_genome(space, data.problem, np.random.default_rng(0))
+    devices = ["cpu"] * SLOTS
+    with LocalPool(data, EvaluationSettings(), devices, evaluate=sleep_trial) as pool:
+        for i in range(SLOTS):
+            pool.submit(TrialRequest(-1 - i, genome, 0))
+        list(pool.results())
+        start = time.perf_counter()
+        make_search(toolbox, settings, pool, _Quiet()).run()
+        return time.perf_counter() - start
+
+
+def ray_tune_seconds(limit_s: float = 900.0) -> tuple[float, int]:
+    """Wall time of the same workload through Ray Tune (function trainables, 16 concurrent,
+    a local Ray with 16 CPUs), and the trials it finished."""
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    import ray
+    from ray import tune
+
+    def trainable(config: dict) -> dict:
+        time.sleep(TRIAL_SECONDS)
+        return {"score": config["x"]}
+
+    with tempfile.TemporaryDirectory(prefix="tune-") as tmp:
+        ray.init(num_cpus=SLOTS, include_dashboard=False, _temp_dir=f"{tmp}/ray",
+                 logging_level="ERROR", log_to_driver=False)  # fmt: skip
+        try:
+            tuner = tune.Tuner(
+                tune.with_resources(trainable, {"cpu": 1}),
+                param_space={"x": tune.uniform(0, 1)},
+                tune_config=tune.TuneConfig(
+                    num_samples=TRIALS, max_concurrent_trials=SLOTS, time_budget_s=limit_s
+                ),
+                run_config=tune.RunConfig(storage_path=f"{tmp}/results", verbose=0),
+            )
+            start = time.perf_counter()
+            results = tuner.fit()
+            return time.perf_counter() - start, len(results)
+        finally:
+            ray.shutdown()
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def main() -> None:
+    from experiments.benchmarks.common import digits_splits
+
+    rows = zdt_rows()
+    ideal = TRIALS * TRIAL_SECONDS / SLOTS
+    wall = engine_seconds(digits_splits().training_data())
+    rows.append(
+        f"| slot efficiency, async NSGA-II + local pool: {TRIALS} trials of {TRIAL_SECONDS} s on "
+        f"{SLOTS} slots | ideal {ideal:.1f} s / wall {wall:.1f} s = {ideal / wall:.1%} | >= 99% "
+        f"| {_met(ideal / wall >= 0.99)} |"
+    )
+    try:
+        tune_wall, finished = ray_tune_seconds()
+    except ImportError:
+        rows.append("| slot efficiency, Ray Tune | not run: ray[tune] is not installed | - | |")
+    else:
+        tune_ideal = finished * TRIAL_SECONDS / SLOTS
+        rows.append(
+            f"| slot efficiency, Ray Tune (same workload, {finished} trials finished) | ideal "
+            f"{tune_ideal:.1f} s / wall {tune_wall:.1f} s = {tune_ideal / tune_wall:.1%} | for "
+            "comparison | |"
+        )
+    write_fragment(
+        "engine",
+        f"""## Engine and throughput (issue 8)
+
+`.venv/bin/python -m experiments.benchmarks.engine_bench` on {machine()}.
+
+ZDT: the project's survival and tournament driving pymoo's SBX (eta 15, p 0.9) and
+polynomial mutation (eta 20), against pymoo's NSGA2 and against DEAP's selNSGA2 +
+selTournamentDCD with the same variation; hypervolume at reference (1.1, 1.1). Slot
+efficiency: trials that sleep {TRIAL_SECONDS} s; ideal = trials x {TRIAL_SECONDS} s / {SLOTS}
+slots; the local pool's {SLOTS} workers share the machine's cores (sleeping needs none).
+Trainer, per-trial overhead and latency stability: the Evaluators table below.
+
+| measure | result | target | met |
+| --- | --- | --- | --- |
+{chr(10).join(rows)}
+""",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The real ``automl`` command in subprocesses, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+COMMAND = [sys.executable, "-m", "automl.cli"]
+
+
+def automl(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """Run one command to its end; ``env`` replaces the environment (wide terminal default)."""
+    return subprocess.run(
+        [*COMMAND, *args],
+        cwd=cwd,
+        env=env if env is not None else {**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def start_automl(*args: str, cwd: Path | None = None) -> subprocess.Popen:
+    """Start a command and return at once (stderr kept for the failure message)."""
+    return subprocess.Popen(
+        [*COMMAND, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+
+
+def finished_trials(run_dir: Path) -> int:
+    """How many trials the run's store holds as finished; 0 before it exists. Read-only, so
+    it can watch a running search."""
+    try:
+        uri = f"{(run_dir / 'trials.db').as_uri()}?mode=ro"
+        with sqlite3.connect(uri, uri=True) as db:
+            query = "SELECT COUNT(*) FROM trials WHERE finished_at IS NOT NULL"
+            return db.execute(query).fetchone()[0]
+    except sqlite3.Error:
+        return 0

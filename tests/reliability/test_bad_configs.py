@@ -1,0 +1,104 @@
+"""Bad config files through the real CLI (in process): one line naming the file, the key, the
+rule and the value; exit code 2; no run directory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from automl.cli import main
+
+BAD_CONFIGS = {
+    "yaml_syntax": ("dataset: [digits\n", r"YAML syntax error at line 2"),
+    "unknown_key": (
+        {"search": {"populaton": 8}},
+        r"unknown key `search.populaton`; allowed keys here: population",
+    ),
+    "unknown_section": ({"trainer": {}}, r"unknown key `trainer`; allowed keys here: dataset"),
+    "wrong_type": (
+        {"search": {"population": "many"}},
+        r"`search.population`: input should be a valid integer.*got 'many'",
+    ),
+    "out_of_range": (
+        {"search": {"population": 1}},
+        r"`search.population`: input should be greater than or equal to 2; got 1",
+    ),
+    "bad_activation": (
+        {"space": {"activations": ["relu", "swish"]}},
+        r"space.activations has unknown choice 'swish'; allowed: .*'gelu'",
+    ),
+    "min_above_max": ({"space": {"depth": [4, 1]}}, r"space.depth must have low <= high"),
+    "bad_dataset": (
+        {"dataset": {"name": "imagenet"}},
+        r"`dataset.name`: must be one of \['digits', 'mnist', 'fashion_mnist', 'cifar10', "
+        r"'image_folder', 'csv', 'npz'\]; got 'imagenet'",
+    ),
+    "bad_objective": (
+        {"objectives": ["accuracy", "speed"]},
+        r"`objectives.1`: input should be 'accuracy'",
+    ),
+    "top_level_list": ("- 1\n- 2\n", r"the top level must be a mapping"),
+    "bool_for_int": (
+        {"search": {"evaluations": True}},
+        r"`search.evaluations`: input should be a valid integer; got True",
+    ),
+    "nan_range": ("space:\n  lr: [.nan, 0.1]\n", r"`space.lr.0`: input should be a finite number"),
+    "range_of_three": (
+        {"space": {"depth": [1, 2, 3]}},
+        r"`space.depth`: value should have at most 2 items.*got \[1, 2, 3\]",
+    ),
+    "bad_range_item": (
+        {"space": {"depth": "abc"}},
+        r"`space.depth.0`: input should be a valid integer; got 'abc'",
+    ),
+    "bad_family": (
+        {"space": {"families": ["mlp", "rnn"]}},
+        r"`space.families.1`: input should be 'mlp' or 'cnn'; got 'rnn'",
+    ),
+    "no_devices": (
+        {"evaluator": {"devices": []}},
+        r"`evaluator.devices`: value should have at least 1 item",
+    ),
+    "bad_device": (
+        {"evaluator": {"devices": ["tpu"]}},
+        r"`evaluator.devices`: must be 'auto' or a list of 'cpu'.*got \['tpu'\]",
+    ),
+    "unavailable_gpu": (
+        {"evaluator": {"devices": ["cuda:7"]}},
+        r"`evaluator.devices` entry 'cuda:7' is not available here",
+    ),
+    "bad_latency_device": (
+        {"latency": {"device": "gpu"}},
+        r"`latency.device`: string should match",
+    ),
+}
+
+
+def _search(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["search", *args])
+    return result.exit_code, result.stderr.strip()
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CONFIGS))
+def test_bad_config_fails_with_one_line_and_writes_nothing(tmp_path: Path, name: str) -> None:
+    content, pattern = BAD_CONFIGS[name]
+    config = tmp_path / f"{name}.yaml"
+    config.write_text(content if isinstance(content, str) else yaml.safe_dump(content))
+    out = tmp_path / "run"
+    code, message = _search(str(config), "--out", str(out))
+    assert code == 2, f"{name}: exit {code}: {message}"
+    assert len(message.splitlines()) == 1, f"{name}: expected one line, got:\n{message}"
+    assert str(config) in message, f"{name}: the message must name the file"
+    assert re.search(pattern, message), f"{name}: {message!r} does not match {pattern!r}"
+    assert not out.exists(), f"{name}: a run directory was created for bad input"
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    code, message = _search(str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "run"))
+    assert code == 2
+    assert message == f"error: {tmp_path / 'nope.yaml'}: config file not found"
+    assert not (tmp_path / "run").exists()
