@@ -210,7 +210,10 @@ efficiency: trials that sleep {TRIAL_SECONDS} s; ideal = trials x {TRIAL_SECONDS
 slots; the local pool's {SLOTS} workers share the machine's cores (sleeping needs none).
 Ray Tune runs the same trials as function trainables, 16 at a time on a local Ray with 16
 CPUs, stopped by its `time_budget_s` after 300 s; its efficiency counts the trials it
-finished by then.
+finished by then. Where the slot-efficiency target is missed, its rows separate the causes:
+the sleep itself overshooting (real-sleep row), the pool's round trip per trial (pool-alone
+row), and the rest, the engine's per-result survival and breeding on the search process,
+which every slot waits for in turn.
 Trainer, per-trial overhead and latency stability: the Evaluators table below.
 
 | measure | result | target | met |
