@@ -173,6 +173,8 @@ def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # as in a terminal: a test run in the background (CI) inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while len(_finished(out / "trials.db")) < 3 and time.monotonic() < deadline:
