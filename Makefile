@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,7 +18,7 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe,bench]"
 	$(BIN)/python -m experiments.benchmarks.evaluators_bench
 	$(BIN)/python -m experiments.benchmarks.pruning_bench
 	$(BIN)/python -m experiments.benchmarks.data_bench

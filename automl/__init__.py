@@ -16,8 +16,8 @@ _EXPORTS = {
     "RunDirectoryError": "automl.errors",
     "DatasetSplits": "automl.data",
     "load_dataset": "automl.data",
-    "RunStore": "automl.store",
-    "TrialRecord": "automl.store",
+    "RunStore": "automl.run.store",
+    "TrialRecord": "automl.run.store",
 }
 
 __all__ = sorted(_EXPORTS)

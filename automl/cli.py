@@ -88,8 +88,8 @@ def search(
     config = load_config(config_path, overrides)
 
     from automl.errors import ConfigError
-    from automl.report_table import front_table
-    from automl.runner import run_search
+    from automl.report.table import front_table
+    from automl.run.runner import run_search
     from evaluators import DeviceError
     from genomes import SearchSpaceError
 
@@ -99,6 +99,8 @@ def search(
     except (DeviceError, SearchSpaceError) as exc:  # the config does not fit this data/machine
         raise ConfigError(f"{config_path}: {exc}") from None
     console.print(front_table(summary.front))
+    if summary.stop_reason:
+        console.print(f"[yellow]stopped early:[/] {summary.stop_reason}")
     console.print(
         f"{summary.finished} trials finished ({summary.failed} failed); "
         f"outputs in {summary.run_dir}"
@@ -127,9 +129,9 @@ def export(
         raise click.UsageError("--max-latency-ms goes with --pick, not with --trial")
     if (trial is None) == (pick is None and max_latency_ms is None):
         raise click.UsageError("give either --trial ID or --pick (and/or --max-latency-ms)")
-    from automl.export import export_member
-    from automl.finished_run import open_run
-    from automl.picking import pick_member
+    from automl.export.picking import pick_member
+    from automl.export.writer import export_member
+    from automl.run.finished import open_run
 
     run = open_run(run_dir)
     record = pick_member(run, trial, pick, max_latency_ms)
@@ -145,8 +147,8 @@ def export(
 @click.argument("run_dir", type=click.Path(path_type=Path))
 def status(run_dir: Path) -> None:
     """Where a run stands; safe while its search is running."""
-    from automl.finished_run import open_run
-    from automl.status import print_status
+    from automl.run.finished import open_run
+    from automl.run.status import print_status
 
     print_status(open_run(run_dir, need_trained=False), Console())
 
@@ -156,8 +158,8 @@ def status(run_dir: Path) -> None:
 def report(run_dir: Path) -> None:
     """Write report.html (self-contained), pareto.png, hypervolume.png and curves.png."""
     from automl.errors import storage_errors
-    from automl.finished_run import open_run
-    from automl.report import write_report
+    from automl.report.builder import write_report
+    from automl.run.finished import open_run
 
     run = open_run(run_dir)
     with storage_errors(f"the report into {run_dir}"):
@@ -201,8 +203,8 @@ def study(
     """Re-measure the front on other devices, batch sizes and thread counts (study.csv,
     study_picks.csv, study.png) and pick the most accurate member per latency budget."""
     from automl.errors import storage_errors
-    from automl.finished_run import open_run
-    from automl.study import StudySetting, check_device, run_study, write_study
+    from automl.run.finished import open_run
+    from automl.study.measure import StudySetting, check_device, run_study, write_study
 
     check_device(device)
     run = open_run(run_dir)

@@ -3,10 +3,11 @@ core dataclasses. Every error names the file, the key path, the rule and the val
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -15,14 +16,21 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
 )
 
 from automl.data import READERS
 from automl.errors import ConfigError
-from evaluators import EvaluationSettings, LatencySettings, TrainSettings
-from genomes import FloatRange, IntRange, SearchSpace, SearchSpaceError
-from search import Constraints, PruningSettings, SearchSettings
+from evaluators import EvaluationSettings, LatencySettings, TrainSettings, import_optional
+from genomes import DEFAULT_SCHEMA, GeneSchema, SearchSpace, SearchSpaceError
+from search import (
+    INITIAL_DESIGNS,
+    STRATEGIES,
+    Constraints,
+    PruningSettings,
+    SearchSettings,
+)
 
 T = TypeVar("T")
 
@@ -63,29 +71,21 @@ class DatasetConfig(_Section):
         return value
 
 
-class SpaceConfig(_Section):
-    """Each gene: ``[low, high]`` or a fixed number for ranges, a list or one value for choices."""
+def space_section(schema: GeneSchema) -> type[BaseModel]:
+    """The ``space:`` section for a gene schema: per gene its key, ``[low, high]`` (or one
+    value) for ranges and a list (or one value) for choices, defaulting to the schema's
+    default; plus the structural ``skips`` switch and the ``max_params`` limit."""
+    fields: dict[str, Any] = {}
+    for gene in schema:
+        kind = Bounds if gene.numeric else Choices
+        annotation = kind[gene.value_type]  # type: ignore[index]
+        fields[gene.key] = (annotation, Field(list(gene.default), description=gene.help))
+    fields["skips"] = (bool, Field(False, description="residual skips between blocks"))
+    fields["max_params"] = (int | None, Field(None, ge=1))
+    return create_model("SpaceConfig", __base__=_Section, **fields)
 
-    families: Choices[Literal["mlp", "cnn"]] = ["mlp"]
-    depth: Bounds[int] = [1, 4]
-    width: Bounds[int] = [16, 256]
-    channels: Bounds[int] = [8, 64]
-    activations: Choices[str] = ["relu", "gelu", "silu", "tanh"]
-    norms: Choices[str] = ["none"]
-    dropout: Bounds[float] = [0.0, 0.5]
-    kernel_sizes: Choices[int] = [3]
-    downsamples: Choices[str] = ["none", "pool"]
-    skips: bool = False
-    optimizers: Choices[str] = ["sgd", "adam", "adamw"]
-    lr: Bounds[float] = [1.0e-4, 1.0e-1]
-    schedules: Choices[str] = ["constant"]
-    warmup_epochs: Bounds[int] = [0]
-    batch_sizes: Choices[int] = [16, 32, 64, 128]
-    weight_decay: Bounds[float] = [1.0e-6, 1.0e-2]
-    label_smoothing: Bounds[float] = [0.0]
-    augment: Choices[bool] = [False]
-    max_epochs: Bounds[int] = [30]
-    max_params: int | None = Field(None, ge=1)
+
+SpaceConfig = space_section(DEFAULT_SCHEMA)
 
 
 class PruningConfig(_Section):
@@ -99,11 +99,27 @@ class SearchConfig(_Section):
     evaluations: int = Field(64, ge=1)
     seed: int = 0
     mode: Literal["async", "generational"] = "async"
-    strategy: Literal["nsga2", "random"] = "nsga2"
+    strategy: str = "nsga2"
+    initial: str = "random"
+    """The initial design of the strategies that have one: random or sobol."""
     max_seconds: float | None = Field(None, gt=0)
     """Wall-time budget of this session: no trial starts after it."""
     pruning: PruningConfig = PruningConfig()
     crossover_probability: float = Field(0.9, ge=0.0, le=1.0)
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        if value not in STRATEGIES:
+            raise ValueError(f"must be one of {list(STRATEGIES.names())}")
+        return value
+
+    @field_validator("initial")
+    @classmethod
+    def _known_design(cls, value: str) -> str:
+        if value not in INITIAL_DESIGNS:
+            raise ValueError(f"must be one of {list(INITIAL_DESIGNS.names())}")
+        return value
 
 
 class ConstraintsConfig(_Section):
@@ -167,29 +183,13 @@ class Config(_Section):
             raise ValueError("objectives must not repeat")
         return value
 
+    gene_schema: ClassVar[GeneSchema] = DEFAULT_SCHEMA
+
     def search_space(self) -> SearchSpace:
-        s = self.space
+        space = self.space
+        domains = {gene.key: getattr(space, gene.key) for gene in self.gene_schema}
         return SearchSpace(
-            families=_choices(s.families),
-            depth=_int_range(s.depth),
-            width=_int_range(s.width, log=True),
-            channels=_int_range(s.channels, log=True),
-            activations=_choices(s.activations),
-            norms=_choices(s.norms),
-            dropout=_float_range(s.dropout),
-            kernel_sizes=_choices(s.kernel_sizes),
-            downsamples=_choices(s.downsamples),
-            skips=s.skips,
-            optimizers=_choices(s.optimizers),
-            lr=_float_range(s.lr, log=True),
-            schedules=_choices(s.schedules),
-            warmup_epochs=_int_range(s.warmup_epochs),
-            batch_sizes=_choices(s.batch_sizes),
-            weight_decay=_float_range(s.weight_decay, log=True),
-            label_smoothing=_float_range(s.label_smoothing),
-            augment=_choices(s.augment),
-            max_epochs=_int_range(s.max_epochs),
-            max_params=s.max_params,
+            self.gene_schema, skips=space.skips, max_params=space.max_params, **domains
         )
 
     def search_settings(self) -> SearchSettings:
@@ -203,6 +203,7 @@ class Config(_Section):
             crossover_probability=self.search.crossover_probability,
             strategy=self.search.strategy,
             mode=self.search.mode,
+            initial=self.search.initial,
             max_seconds=self.search.max_seconds,
         )
 
@@ -221,8 +222,24 @@ class Config(_Section):
         )
 
 
-def load_config(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> Config:
-    """Read, merge CLI ``overrides`` (dotted key -> value) over the file, and validate."""
+@functools.cache
+def config_class(schema: GeneSchema) -> type[Config]:
+    """The config model whose ``space:`` section is that of ``schema``."""
+    if schema is DEFAULT_SCHEMA:
+        return Config
+    section = space_section(schema)
+    model = create_model("Config", __base__=Config, space=(section, section()))
+    model.gene_schema = schema
+    return model
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    overrides: dict[str, Any] | None = None,
+    schema: GeneSchema | None = None,
+) -> Config:
+    """Read, merge CLI ``overrides`` (dotted key -> value) over the file, and validate
+    against the config model of ``schema`` (the default gene schema if None)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
@@ -242,14 +259,34 @@ def load_config(path: str | os.PathLike[str], overrides: dict[str, Any] | None =
         )
     for dotted, value in (overrides or {}).items():
         _set_dotted(raw, dotted, value)
+    return validate_config(raw, str(path), schema)
+
+
+def validate_config(raw: dict[str, Any], source: str, schema: GeneSchema | None = None) -> Config:
+    """A config from a mapping (the YAML's, or a dict given in Python); errors start with
+    ``source`` and name the key, the rule and the value."""
+    model = config_class(schema or DEFAULT_SCHEMA)
     try:
-        config = Config.model_validate(raw)
+        config = model.model_validate(raw)
         config.search_space()
+        _check_extras(config)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_describe(exc)}") from None
+        raise ConfigError(f"{source}: {_describe(exc, model)}") from None
     except SearchSpaceError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{source}: {exc}") from None
     return config
+
+
+def _check_extras(config: Config) -> None:
+    """Options whose optional dependency is missing fail here, before anything is written."""
+    if config.search.strategy == "tpe":
+        try:
+            import_optional("optuna", "tpe")
+        except ImportError:
+            raise SearchSpaceError(
+                "`search.strategy`: 'tpe' needs Optuna, which is not installed; "
+                "install the extra: pip install 'automl-evo[tpe]'"
+            ) from None
 
 
 def write_config(config: Config, path: Path) -> None:
@@ -268,37 +305,34 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     node[leaf] = value
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, model: type[Config]) -> str:
     error = exc.errors()[0]
     key = ".".join(str(part) for part in error["loc"])
     more = f" (and {exc.error_count() - 1} more problem(s))" if exc.error_count() > 1 else ""
     if error["type"] == "extra_forbidden":
-        allowed = _allowed_keys(error["loc"][:-1])
+        allowed = _allowed_keys(model, error["loc"][:-1])
         return f"unknown key `{key}`; allowed keys here: {', '.join(allowed)}{more}"
     text = error["msg"].removeprefix("Value error, ")
     message = text[0].lower() + text[1:]
-    return f"`{key}`: {message}; got {error.get('input')!r}{more}"
+    return f"`{key}`: {message}; got {error.get('input')!r}{_gene_rule(model, error['loc'])}{more}"
 
 
-def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = Config
+def _gene_rule(model: type[Config], loc: tuple[Any, ...]) -> str:
+    """For a gene of ``space:``, what it accepts."""
+    if len(loc) < 2 or loc[0] != "space" or loc[1] not in model.gene_schema.keys():
+        return ""
+    gene = model.gene_schema.gene(str(loc[1]))
+    kind = gene.value_type.__name__
+    if gene.numeric:
+        return f"; allowed: [low, high] or one value, {kind} numbers"
+    choices = list(gene.choices) if gene.choices is not None else f"{kind} values"
+    return f"; allowed: a list of (or one of) {choices}"
+
+
+def _allowed_keys(model: type[BaseModel], parent: tuple[Any, ...]) -> list[str]:
     for part in parent:
         annotation = model.model_fields[str(part)].annotation
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             break
         model = annotation
     return list(model.model_fields)
-
-
-def _choices(value: list[Any]) -> tuple[Any, ...]:
-    return tuple(value)
-
-
-def _int_range(value: list[int], log: bool = False) -> IntRange:
-    low, high = value[0], value[-1]
-    return IntRange(low, high, log=log and low != high)
-
-
-def _float_range(value: list[float], log: bool = False) -> FloatRange:
-    low, high = float(value[0]), float(value[-1])
-    return FloatRange(low, high, log=log and low != high)

@@ -20,7 +20,14 @@ from evaluators.pool_base import WorkerPool
 from evaluators.probes import crash_trial, noop_trial
 from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_model, train
-from evaluators.trial import TrialRequest, TrialResult, TrialStatus, trial_seed
+from evaluators.trial import (
+    FINISHED,
+    TRAINED,
+    TrialRequest,
+    TrialResult,
+    TrialStatus,
+    trial_seed,
+)
 from evaluators.worker import (
     EvaluationSettings,
     Reporter,
@@ -30,6 +37,8 @@ from evaluators.worker import (
 )
 
 __all__ = [
+    "FINISHED",
+    "TRAINED",
     "BACKENDS",
     "MissingDependencyError",
     "import_optional",

@@ -11,10 +11,30 @@ from genomes import Genome
 
 
 class TrialStatus(str, Enum):
+    """Every state a trial can be in; the store keeps the value, nothing else spells it."""
+
+    RUNNING = "RUNNING"
+    """Submitted, no result yet."""
     COMPLETE = "COMPLETE"
     PRUNED = "PRUNED"
     """Stopped early by the search's pruner; its best weights and partial curve are kept."""
     FAILED = "FAILED"
+    INTERRUPTED = "INTERRUPTED"
+    """Running when the search stopped (Ctrl-C, a crash); run again on resume."""
+
+    @property
+    def trained(self) -> bool:
+        """Whether the trial produced a trained network (with weights)."""
+        return self in (TrialStatus.COMPLETE, TrialStatus.PRUNED)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the trial has its result (a failure is a result)."""
+        return self.trained or self is TrialStatus.FAILED
+
+
+TRAINED = (TrialStatus.COMPLETE, TrialStatus.PRUNED)
+FINISHED = (*TRAINED, TrialStatus.FAILED)
 
 
 @dataclass(frozen=True, slots=True)

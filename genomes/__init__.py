@@ -1,15 +1,26 @@
-"""The search space, genomes, their variation operators, graphs, modules and source code."""
+"""The gene schema, search space, genomes, their variation operators and numeric encoding,
+graphs, modules and source code."""
 
 from genomes.build import GraphModule
 from genomes.codegen import generate_source
+from genomes.encoding import Column, GenomeEncoding
 from genomes.errors import AutoMLError, InvalidGenomeError, SearchSpaceError
-from genomes.genome import SCHEMA_VERSION, Genome, LayerGene, TrainGene
+from genomes.genome import (
+    SCHEMA_VERSION,
+    GeneValues,
+    Genome,
+    LayerGene,
+    TrainGene,
+    layer_gene,
+    train_gene,
+)
 from genomes.graph import count_flops, count_params, genome_to_graph
-from genomes.operators import Individual, crossover, make_toolbox, mutate
+from genomes.operators import VariationOperators, crossover, mutate, seeded_python_random
 from genomes.registry import Registry
 from genomes.repair import repair
-from genomes.sampling import sample_genome
-from genomes.space import FloatRange, IntRange, Problem, SearchSpace
+from genomes.sampling import families_for, sample_genome
+from genomes.schema import DEFAULT_SCHEMA, Gene, GeneKind, GeneSchema, GeneScope
+from genomes.space import Choices, Domain, FloatRange, IntRange, Problem, SearchSpace
 from genomes.validation import validate_genome
 from genomes.vocabulary import (
     ACTIVATIONS,
@@ -23,6 +34,7 @@ from genomes.vocabulary import (
 
 __all__ = [
     "ACTIVATIONS",
+    "DEFAULT_SCHEMA",
     "DOWNSAMPLES",
     "FAMILIES",
     "KERNEL_SIZES",
@@ -31,10 +43,18 @@ __all__ = [
     "SCHEDULES",
     "SCHEMA_VERSION",
     "AutoMLError",
+    "Choices",
+    "Column",
+    "Domain",
     "FloatRange",
+    "Gene",
+    "GeneKind",
+    "GeneSchema",
+    "GeneScope",
+    "GeneValues",
     "Genome",
+    "GenomeEncoding",
     "GraphModule",
-    "Individual",
     "IntRange",
     "InvalidGenomeError",
     "LayerGene",
@@ -43,14 +63,18 @@ __all__ = [
     "SearchSpace",
     "SearchSpaceError",
     "TrainGene",
+    "VariationOperators",
     "count_flops",
     "count_params",
     "crossover",
+    "families_for",
     "generate_source",
     "genome_to_graph",
-    "make_toolbox",
+    "layer_gene",
     "mutate",
     "repair",
     "sample_genome",
+    "seeded_python_random",
+    "train_gene",
     "validate_genome",
 ]

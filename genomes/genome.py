@@ -1,43 +1,105 @@
-"""The genome: architecture genes plus training genes, immutable, with a canonical JSON form."""
+"""The genome: architecture genes plus training genes, immutable, with a canonical JSON form.
+
+Gene values live in small immutable mappings (``LayerGene``, ``TrainGene``) whose fields are
+the schema's gene names, read as attributes (``layer.width``, ``genome.train.lr``), so a gene
+added to the schema needs no new field here.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from genomes.errors import InvalidGenomeError
+from genomes.schema import DEFAULT_SCHEMA, REQUIRED, Gene, GeneSchema, GeneScope
 
-SCHEMA_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True)
-class LayerGene:
-    """One block. ``width`` is units (mlp) or channels (cnn); cnn-only genes are None for mlp."""
-
-    width: int
-    activation: str
-    norm: str = "none"
-    dropout: float = 0.0
-    kernel_size: int | None = None
-    downsample: str | None = None
+SCHEMA_VERSION = DEFAULT_SCHEMA.version
 
 
-@dataclass(frozen=True, slots=True)
-class TrainGene:
+class GeneValues(Mapping[str, Any]):
+    """An immutable, hashable mapping of gene names to values, read as attributes."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any] | None = None, /, **more: Any) -> None:
+        merged = {**(values or {}), **more}
+        object.__setattr__(self, "_values", dict(sorted(merged.items())))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return object.__getattribute__(self, "_values")[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no gene {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; use replace()")
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values == other._values  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(self._values.items())))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._values.items())
+        return f"{type(self).__name__}({inner})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._values,))
+
+    def replace(self, **changes: Any) -> GeneValues:
+        unknown = sorted(set(changes) - set(self._values))
+        if unknown:
+            raise InvalidGenomeError(f"{type(self).__name__} has no gene(s) {unknown}")
+        return type(self)({**self._values, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+class LayerGene(GeneValues):
+    """The genes of one block: ``width`` is units (mlp) or channels (cnn); genes of another
+    family hold their fallback (None)."""
+
+
+class TrainGene(GeneValues):
     """How the network is trained; the evaluator turns these names into torch objects."""
 
-    optimizer: str
-    lr: float
-    batch_size: int
-    weight_decay: float
-    schedule: str = "constant"
-    warmup_epochs: int = 0
-    label_smoothing: float = 0.0
-    augment: bool = False
-    max_epochs: int = 30
+
+def layer_gene(family: str, schema: GeneSchema | None = None, **values: Any) -> LayerGene:
+    """A block's genes from the given values plus the schema's fallbacks for the rest."""
+    rows = (schema or DEFAULT_SCHEMA).rows(GeneScope.LAYER, family)
+    return LayerGene(_complete(rows, values, "layer gene"))
+
+
+def train_gene(schema: GeneSchema | None = None, **values: Any) -> TrainGene:
+    """Training genes from the given values plus the schema's fallbacks for the rest."""
+    rows = (schema or DEFAULT_SCHEMA).rows(GeneScope.TRAINING, "")
+    return TrainGene(_complete(rows, values, "training gene"))
+
+
+def _complete(rows: tuple[Gene, ...], values: dict[str, Any], where: str) -> dict[str, Any]:
+    names = {g.name for g in rows}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise InvalidGenomeError(f"unknown {where}(s) {unknown}; allowed: {sorted(names)}")
+    missing = sorted(g.name for g in rows if g.name not in values and g.fallback is REQUIRED)
+    if missing:
+        raise InvalidGenomeError(f"{where}(s) {missing} must be given")
+    return {g.name: values.get(g.name, g.fallback) for g in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +121,13 @@ class Genome:
         return len(self.layers)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["skips"] = [list(s) for s in self.skips]
-        return data
+        return {
+            "family": self.family,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "train": self.train.to_dict(),
+            "skips": [list(s) for s in self.skips],
+            "schema_version": self.schema_version,
+        }
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no whitespace, so equal genomes give equal strings."""
@@ -70,57 +136,54 @@ class Genome:
     def hash(self) -> str:
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
 
-    def architecture_hash(self) -> str:
+    def architecture_hash(self, schema: GeneSchema | None = None) -> str:
         """Hash of the genes that decide the shape of the network (latency depends on these)."""
+        rows = (schema or DEFAULT_SCHEMA).scoped(GeneScope.LAYER)
+        shaping = {g.name for g in rows if g.affects_latency}
         arch = {
             "family": self.family,
-            "layers": [asdict(g) for g in self.layers],
+            "layers": [{k: v for k, v in g.items() if k in shaping} for g in self.layers],
             "skips": [list(s) for s in self.skips],
         }
-        for layer in arch["layers"]:
-            layer.pop("dropout")
         text = json.dumps(arch, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @classmethod
-    def from_dict(cls, data: Any) -> Genome:
-        """Parse a genome dict strictly: unknown or missing fields and wrong types are rejected."""
+    def from_dict(cls, data: Any, schema: GeneSchema | None = None) -> Genome:
+        """Parse a genome dict strictly against ``schema``: unknown or missing fields and
+        values of the wrong type are rejected. Genomes of an older ``schema_version`` get
+        the fallback of every gene added since."""
+        schema = schema or DEFAULT_SCHEMA
         obj = _expect_mapping(data, "genome")
-        _check_fields(obj, cls, "genome")
+        _check_fields(obj, {"family", "layers", "train", "skips", "schema_version"}, "genome")
         version = obj["schema_version"]
-        if not _is_int(version) or version != SCHEMA_VERSION:
+        if not _is_int(version) or not 1 <= version <= schema.version:
             raise InvalidGenomeError(
-                f"genome.schema_version must be {SCHEMA_VERSION}; got {version!r}"
+                f"genome.schema_version must be an integer from 1 to {schema.version}; "
+                f"got {version!r}"
             )
+        family = obj["family"]
+        if not isinstance(family, str):
+            raise InvalidGenomeError(f"genome.family must be of type str; got {family!r}")
         layers_raw = obj["layers"]
         if not isinstance(layers_raw, list):
             raise InvalidGenomeError(f"genome.layers must be a list; got {layers_raw!r}")
+        layer_rows = schema.rows(GeneScope.LAYER, family)
         layers = tuple(
-            _parse_dataclass(LayerGene, item, f"genome.layers[{i}]")
+            LayerGene(_parse_genes(layer_rows, item, version, f"genome.layers[{i}]"))
             for i, item in enumerate(layers_raw)
         )
-        skips_raw = obj["skips"]
-        if not isinstance(skips_raw, list) or not all(
-            isinstance(s, list) and len(s) == 2 and all(_is_int(v) for v in s) for s in skips_raw
-        ):
-            raise InvalidGenomeError(
-                f"genome.skips must be a list of [source, target] integer pairs; got {skips_raw!r}"
-            )
-        return cls(
-            family=_typed(obj["family"], str, "genome.family"),
-            layers=layers,
-            train=_parse_dataclass(TrainGene, obj["train"], "genome.train"),
-            skips=tuple((int(a), int(b)) for a, b in skips_raw),
-            schema_version=version,
-        )
+        train_rows = schema.rows(GeneScope.TRAINING, family)
+        train = TrainGene(_parse_genes(train_rows, obj["train"], version, "genome.train"))
+        return cls(family, layers, train, _parse_skips(obj["skips"]), schema.version)
 
     @classmethod
-    def from_json(cls, text: str) -> Genome:
+    def from_json(cls, text: str, schema: GeneSchema | None = None) -> Genome:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidGenomeError(f"genome JSON is not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(data, schema)
 
 
 def _is_int(value: Any) -> bool:
@@ -133,8 +196,7 @@ def _expect_mapping(data: Any, where: str) -> dict[str, Any]:
     return data
 
 
-def _check_fields(obj: dict[str, Any], cls: type, where: str) -> None:
-    names = {f.name for f in fields(cls)}
+def _check_fields(obj: dict[str, Any], names: set[str], where: str) -> None:
     unknown = sorted(set(obj) - names)
     if unknown:
         raise InvalidGenomeError(
@@ -145,33 +207,36 @@ def _check_fields(obj: dict[str, Any], cls: type, where: str) -> None:
         raise InvalidGenomeError(f"{where} is missing field(s) {missing}")
 
 
-_FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "int": (int,),
-    "float": (float, int),
-    "str": (str,),
-    "bool": (bool,),
-    "int | None": (int, type(None)),
-    "str | None": (str, type(None)),
-}
-
-
-def _typed(value: Any, expected: type, where: str) -> Any:
-    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
-        raise InvalidGenomeError(f"{where} must be of type {expected.__name__}; got {value!r}")
-    return value
-
-
-def _parse_dataclass(cls: type, data: Any, where: str) -> Any:
+def _parse_genes(rows: tuple[Gene, ...], data: Any, version: int, where: str) -> dict[str, Any]:
     obj = _expect_mapping(data, where)
-    _check_fields(obj, cls, where)
+    present = {g.name for g in rows if g.since <= version or g.name in obj}
+    _check_fields(obj, present, where)
     values = {}
-    for f in fields(cls):
-        value = obj[f.name]
-        allowed = _FIELD_TYPES[str(f.type)]
-        is_bool = isinstance(value, bool)
-        if not isinstance(value, allowed) or (is_bool and bool not in allowed):
-            raise InvalidGenomeError(f"{where}.{f.name} must be {f.type}; got {value!r}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidGenomeError(f"{where}.{f.name} must be a finite number; got {value!r}")
-        values[f.name] = float(value) if str(f.type) == "float" else value
-    return cls(**values)
+    for gene in rows:
+        if gene.name not in obj:
+            values[gene.name] = gene.fallback  # added after this genome was written
+            continue
+        values[gene.name] = _typed_value(gene, obj[gene.name], f"{where}.{gene.name}")
+    return values
+
+
+def _typed_value(gene: Gene, value: Any, where: str) -> Any:
+    if value is None and gene.fallback is None:
+        return None
+    if not gene.check_value_type(value):
+        raise InvalidGenomeError(
+            f"{where} must be of type {gene.value_type.__name__}; got {value!r}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidGenomeError(f"{where} must be a finite number; got {value!r}")
+    return float(value) if gene.value_type is float else value
+
+
+def _parse_skips(skips_raw: Any) -> tuple[tuple[int, int], ...]:
+    if not isinstance(skips_raw, list) or not all(
+        isinstance(s, list) and len(s) == 2 and all(_is_int(v) for v in s) for s in skips_raw
+    ):
+        raise InvalidGenomeError(
+            f"genome.skips must be a list of [source, target] integer pairs; got {skips_raw!r}"
+        )
+    return tuple((int(a), int(b)) for a, b in skips_raw)

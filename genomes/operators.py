@@ -1,61 +1,116 @@
-"""Variation operators and the per-search DEAP toolbox.
+"""Variation operators, table-driven from the gene schema, and the per-search DEAP toolbox.
 
-The operators draw from an explicit ``numpy.random.Generator`` instead of using ``deap.tools``,
-whose operators read Python's global ``random`` state and so would leak randomness between runs
-and break same-seed reproducibility. The toolbox and fitness class are built per search, so no
-``deap.creator`` class outlives it.
+DEAP supplies the numeric operators: ``tools.mutPolynomialBounded`` moves an int or float gene
+on its unit scale (log for log genes) and ``tools.cxUniform`` mixes the training genes of two
+parents. Those functions draw from Python's global ``random``; every call here seeds it from
+the search's ``numpy.random.Generator`` and restores the previous state after, so operators are
+reproducible per trial and leak nothing between searches. Structural moves (a block inserted or
+removed, the family switched, a skip toggled) and one-point crossover of the block lists,
+whose lengths differ, are our own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Callable, Sequence
-from functools import partial
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
-from deap import base
+from deap import base, tools
 
-from genomes.genome import Genome
+from genomes.genome import GeneValues, Genome
 from genomes.repair import repair
-from genomes.sampling import choose, families_for, sample_genome, sample_layer
-from genomes.space import FloatRange, IntRange, Problem, SearchSpace
+from genomes.sampling import applicable, choose, families_for, sample_genome, sample_layer
+from genomes.schema import Gene, GeneKind, GeneScope
+from genomes.space import Choices, Domain, Problem, SearchSpace
+
+Move = Callable[[Genome, np.random.Generator], Genome]
 
 
-class Individual:
-    """A DEAP individual: a genome and its fitness (the objective values with their signs)."""
+@contextmanager
+def seeded_python_random(rng: np.random.Generator) -> Iterator[None]:
+    """Run DEAP operators on a ``random`` state drawn from ``rng``; restore it after."""
+    saved = random.getstate()
+    random.seed(int(rng.integers(2**63)))
+    try:
+        yield
+    finally:
+        random.setstate(saved)
 
-    __slots__ = ("genome", "fitness")
 
-    def __init__(self, genome: Genome, fitness: base.Fitness) -> None:
-        self.genome = genome
-        self.fitness = fitness
+def mutate_value(gene: Gene, domain: Domain, value: Any, rng: np.random.Generator) -> Any:
+    """A new value of one gene: a polynomial step on its unit scale for numbers (an int moves
+    at least one step), a neighbouring rank for ordered choices, another choice otherwise."""
+    if isinstance(domain, Choices):
+        ranked = domain.ranked()
+        if domain.ordered and value in domain:
+            position = ranked.index(value) + choose(rng, (-1, 1))
+            return ranked[min(max(position, 0), len(ranked) - 1)]
+        others = [v for v in domain.values if not (v == value and type(v) is type(value))]
+        return choose(rng, others or list(domain.values))
+    with seeded_python_random(rng):
+        (unit,) = tools.mutPolynomialBounded(
+            [domain.to_unit(value)], eta=gene.mutation_eta, low=0.0, up=1.0, indpb=1.0
+        )[0]
+    new = domain.from_unit(unit)
+    if gene.kind is GeneKind.INT and new == value:
+        new = domain.nearest(value + choose(rng, (-1, 1)), rng)
+    return new
 
 
 def mutate(
     genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
 ) -> Genome:
-    """Apply one randomly chosen structural or numeric mutation, then repair."""
-    moves: list[Callable[[Genome, SearchSpace, Problem, np.random.Generator], Genome]] = [
-        _modify_layer,
-        _perturb_training,
-        _switch_choice,
+    """One mutation at a site drawn uniformly among the genes that vary (a layer gene of one
+    block, a training gene) and the structural moves, then repair."""
+    move = choose(rng, _sites(genome, space, problem))
+    return repair(move(genome, rng), space, problem, rng)
+
+
+def _sites(genome: Genome, space: SearchSpace, problem: Problem) -> list[Move]:
+    sites: list[Move] = [
+        _gene_move(space, gene, scope)
+        for scope in (GeneScope.LAYER, GeneScope.TRAINING)
+        for gene, applies in applicable(space, scope, genome.family, problem)
+        if applies
+        and not space.domain(gene).fixed
+        and (scope is GeneScope.TRAINING or genome.depth)
     ]
+    if len(families_for(space, problem)) > 1:
+        sites.append(lambda g, rng: _switch_family(g, space, problem, rng))
     if genome.depth < space.depth.high:
-        moves.append(_insert_layer)
+        sites.append(lambda g, rng: _insert_layer(g, space, problem, rng))
     if genome.depth > space.depth.low:
-        moves.append(_remove_layer)
+        sites.append(_remove_layer)
     if space.skips and genome.depth >= 1:
-        moves.append(_toggle_skip)
-    move = choose(rng, moves)
-    return repair(move(genome, space, problem, rng), space, problem, rng)
+        sites.append(_toggle_skip)
+    return sites or [lambda g, rng: sample_genome(space, problem, rng)]
+
+
+def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope) -> Move:
+    domain = space.domain(gene)
+
+    def move(genome: Genome, rng: np.random.Generator) -> Genome:
+        if scope is GeneScope.TRAINING:
+            value = mutate_value(gene, domain, genome.train[gene.name], rng)
+            return dataclasses.replace(genome, train=genome.train.replace(**{gene.name: value}))
+        index = int(rng.integers(genome.depth))
+        layer = genome.layers[index]
+        value = mutate_value(gene, domain, layer[gene.name], rng)
+        layers = list(genome.layers)
+        layers[index] = layer.replace(**{gene.name: value})
+        return dataclasses.replace(genome, layers=tuple(layers))
+
+    return move
 
 
 def crossover(
     a: Genome, b: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
 ) -> tuple[Genome, Genome]:
-    """One-point crossover of the layer lists (same family) plus uniform crossover of training
-    genes; parents of different families exchange training genes only."""
+    """One-point crossover of the block lists (same family) plus uniform crossover of the
+    training genes; parents of different families exchange training genes only."""
     train_a, train_b = _uniform(a.train, b.train, rng)
     if a.family == b.family:
         cut_a = int(rng.integers(0, a.depth + 1))
@@ -64,50 +119,28 @@ def crossover(
         layers_b = b.layers[:cut_b] + a.layers[cut_a:]
     else:
         layers_a, layers_b = a.layers, b.layers
-    child_a = Genome(a.family, layers_a, train_a, a.skips)
-    child_b = Genome(b.family, layers_b, train_b, b.skips)
+    child_a = dataclasses.replace(a, layers=layers_a, train=train_a)
+    child_b = dataclasses.replace(b, layers=layers_b, train=train_b)
     return repair(child_a, space, problem, rng), repair(child_b, space, problem, rng)
 
 
-def make_toolbox(space: SearchSpace, problem: Problem, weights: Sequence[float]) -> base.Toolbox:
-    """A DEAP toolbox for one search: ``individual(rng)``, ``wrap(genome)``,
-    ``mate(a, b, rng)``, ``mutate(individual, rng)`` and ``repair(genome, rng)``.
-
-    ``weights`` are DEAP fitness weights, +1 for objectives to maximise and -1 to minimise.
-    Every random operator takes its generator per call, so a search can derive one generator
-    per trial from its seed and rebuild any trial's randomness on resume.
-    """
-    fitness_class = type("Fitness", (base.Fitness,), {"weights": tuple(weights)})
-
-    def wrap(genome: Genome) -> Individual:
-        return Individual(genome, fitness_class())
-
-    def individual(rng: np.random.Generator) -> Individual:
-        return wrap(sample_genome(space, problem, rng))
-
-    def mate(
-        a: Individual, b: Individual, rng: np.random.Generator
-    ) -> tuple[Individual, Individual]:
-        child_a, child_b = crossover(a.genome, b.genome, space, problem, rng)
-        return wrap(child_a), wrap(child_b)
-
-    def mutate_individual(ind: Individual, rng: np.random.Generator) -> tuple[Individual]:
-        return (wrap(mutate(ind.genome, space, problem, rng)),)
-
-    toolbox = base.Toolbox()
-    toolbox.register("wrap", wrap)
-    toolbox.register("individual", individual)
-    toolbox.register("mate", mate)
-    toolbox.register("mutate", mutate_individual)
-    toolbox.register("repair", partial(repair, space=space, problem=problem))
-    return toolbox
+def _uniform(a: GeneValues, b: GeneValues, rng: np.random.Generator) -> tuple[Any, Any]:
+    names = sorted(a)
+    left, right = [a[n] for n in names], [b[n] for n in names]
+    with seeded_python_random(rng):
+        tools.cxUniform(left, right, indpb=0.5)
+    return type(a)(dict(zip(names, left, strict=True))), type(b)(
+        dict(zip(names, right, strict=True))
+    )
 
 
-def _uniform(a, b, rng):  # noqa: ANN001, ANN202 - any pair of same-type gene dataclasses
-    swap = {f.name: rng.random() < 0.5 for f in dataclasses.fields(a)}
-    left = {n: getattr(b if s else a, n) for n, s in swap.items()}
-    right = {n: getattr(a if s else b, n) for n, s in swap.items()}
-    return type(a)(**left), type(a)(**right)
+def _switch_family(
+    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
+) -> Genome:
+    """Another family; its blocks are sampled afresh, the training genes kept."""
+    family = choose(rng, [f for f in families_for(space, problem) if f != genome.family])
+    layers = tuple(sample_layer(space, family, problem, rng) for _ in genome.layers)
+    return dataclasses.replace(genome, family=family, layers=layers)
 
 
 def _insert_layer(
@@ -115,14 +148,12 @@ def _insert_layer(
 ) -> Genome:
     position = int(rng.integers(0, genome.depth + 1))
     layers = list(genome.layers)
-    layers.insert(position, sample_layer(space, genome.family, rng))
+    layers.insert(position, sample_layer(space, genome.family, problem, rng))
     skips = tuple((s + (s > position), t + (t > position)) for s, t in genome.skips)
     return dataclasses.replace(genome, layers=tuple(layers), skips=skips)
 
 
-def _remove_layer(
-    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
-) -> Genome:
+def _remove_layer(genome: Genome, rng: np.random.Generator) -> Genome:
     block = int(rng.integers(1, genome.depth + 1))
     layers = genome.layers[: block - 1] + genome.layers[block:]
     skips = tuple(
@@ -131,70 +162,36 @@ def _remove_layer(
     return dataclasses.replace(genome, layers=layers, skips=skips)
 
 
-def _modify_layer(
-    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
-) -> Genome:
-    """Resample one gene of one layer; widths move on a log scale around their value."""
-    index = int(rng.integers(genome.depth))
-    layer = genome.layers[index]
-    fresh = sample_layer(space, genome.family, rng)
-    name = choose(
-        rng, [f.name for f in dataclasses.fields(layer) if getattr(layer, f.name) is not None]
-    )
-    value = getattr(fresh, name)
-    if name == "width":
-        value = round(layer.width * math.exp(rng.normal(0.0, 0.4)))
-    elif name == "dropout":
-        value = layer.dropout + rng.normal(0.0, 0.1)
-    layers = list(genome.layers)
-    layers[index] = dataclasses.replace(layer, **{name: value})
-    return dataclasses.replace(genome, layers=tuple(layers))
-
-
-_NUMERIC_TRAIN = ("lr", "weight_decay", "label_smoothing", "warmup_epochs", "max_epochs")
-
-
-def _perturb_training(
-    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
-) -> Genome:
-    """Perturb one numeric training gene on its natural scale (log for log ranges)."""
-    name = choose(rng, _NUMERIC_TRAIN)
-    bounds: IntRange | FloatRange = getattr(space, name)
-    value = getattr(genome.train, name)
-    if bounds.log and value > 0:
-        new = value * math.exp(rng.normal(0.0, 0.5))
-    else:
-        new = value + rng.normal(0.0, 0.15 * max(bounds.high - bounds.low, 1e-12))
-    new = round(new) if isinstance(bounds, IntRange) else float(new)
-    return dataclasses.replace(genome, train=dataclasses.replace(genome.train, **{name: new}))
-
-
-def _switch_choice(
-    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
-) -> Genome:
-    """Switch one categorical training gene, or the family (the layers are then resampled)."""
-    options = {
-        "optimizer": space.optimizers,
-        "schedule": space.schedules,
-        "batch_size": space.batch_sizes,
-        "augment": space.augment,
-    }
-    families = families_for(space, problem)
-    name = choose(rng, [*options, "family"] if len(families) > 1 else list(options))
-    if name == "family":
-        family = choose(rng, [f for f in families if f != genome.family])
-        layers = tuple(sample_layer(space, family, rng) for _ in genome.layers)
-        return dataclasses.replace(genome, family=family, layers=layers)
-    train = dataclasses.replace(genome.train, **{name: choose(rng, options[name])})
-    return dataclasses.replace(genome, train=train)
-
-
-def _toggle_skip(
-    genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
-) -> Genome:
+def _toggle_skip(genome: Genome, rng: np.random.Generator) -> Genome:
     if genome.skips and rng.random() < 0.5:
         drop = int(rng.integers(len(genome.skips)))
         return dataclasses.replace(genome, skips=genome.skips[:drop] + genome.skips[drop + 1 :])
     target = int(rng.integers(1, genome.depth + 1))
     source = int(rng.integers(0, target))
     return dataclasses.replace(genome, skips=(*genome.skips, (source, target)))
+
+
+class VariationOperators:
+    """The operators of one search, registered in a DEAP toolbox (so one can be swapped with
+    ``operators.toolbox.register("mutate", fn)``) behind typed methods."""
+
+    def __init__(self, space: SearchSpace, problem: Problem) -> None:
+        self.space = space
+        self.problem = problem
+        self.toolbox = base.Toolbox()
+        self.toolbox.register("sample", sample_genome, space, problem)
+        self.toolbox.register("mate", crossover, space=space, problem=problem)
+        self.toolbox.register("mutate", mutate, space=space, problem=problem)
+        self.toolbox.register("repair", repair, space=space, problem=problem)
+
+    def sample(self, rng: np.random.Generator) -> Genome:
+        return self.toolbox.sample(rng)
+
+    def mate(self, a: Genome, b: Genome, rng: np.random.Generator) -> tuple[Genome, Genome]:
+        return self.toolbox.mate(a, b, rng=rng)
+
+    def mutate(self, genome: Genome, rng: np.random.Generator) -> Genome:
+        return self.toolbox.mutate(genome, rng=rng)
+
+    def repair(self, genome: Genome, rng: np.random.Generator) -> Genome:
+        return self.toolbox.repair(genome, rng=rng)

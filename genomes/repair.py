@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
 from genomes.errors import InvalidGenomeError
-from genomes.genome import Genome, LayerGene, TrainGene
+from genomes.genome import GeneValues, Genome, LayerGene, TrainGene
 from genomes.graph import count_params, genome_to_graph
-from genomes.sampling import choose, families_for, sample_layer
+from genomes.sampling import applicable, choose, families_for, sample_layer
+from genomes.schema import GeneScope
 from genomes.space import Problem, SearchSpace
 
 
@@ -20,49 +22,37 @@ def repair(
     parameter limit. Raises ``InvalidGenomeError`` only when no network fits ``max_params``."""
     families = families_for(space, problem)
     family = genome.family if genome.family in families else choose(rng, families)
-    layers = [_repair_layer(g, space, family, rng) for g in genome.layers[: space.depth.high]]
+    layers = [
+        LayerGene(_repair_genes(g, space, GeneScope.LAYER, family, problem, rng))
+        for g in genome.layers[: space.depth.high]
+    ]
     while len(layers) < space.depth.low:
-        layers.append(sample_layer(space, family, rng))
+        layers.append(sample_layer(space, family, problem, rng))
+    train = TrainGene(_repair_genes(genome.train, space, GeneScope.TRAINING, family, problem, rng))
     skips = _repair_skips(genome.skips, space, len(layers))
-    repaired = Genome(
-        family, tuple(layers), _repair_train(genome.train, space, problem, rng), skips
-    )
+    repaired = Genome(family, tuple(layers), train, skips, space.schema.version)
     return _fit_param_limit(repaired, space, problem)
 
 
-def _repair_layer(
-    gene: LayerGene, space: SearchSpace, family: str, rng: np.random.Generator
-) -> LayerGene:
-    width_range = space.width if family == "mlp" else space.channels
-    cnn = family == "cnn"
-    return LayerGene(
-        width=width_range.clip(gene.width),
-        activation=_keep(gene.activation, space.activations, rng),
-        norm=_keep(gene.norm, space.norms, rng),
-        dropout=space.dropout.clip(gene.dropout),
-        kernel_size=_keep(gene.kernel_size, space.kernel_sizes, rng) if cnn else None,
-        downsample=_keep(gene.downsample, space.downsamples, rng) if cnn else None,
-    )
-
-
-def _repair_train(
-    gene: TrainGene, space: SearchSpace, problem: Problem, rng: np.random.Generator
-) -> TrainGene:
-    return TrainGene(
-        optimizer=_keep(gene.optimizer, space.optimizers, rng),
-        lr=space.lr.clip(gene.lr),
-        batch_size=_keep(gene.batch_size, space.batch_sizes, rng),
-        weight_decay=space.weight_decay.clip(gene.weight_decay),
-        schedule=_keep(gene.schedule, space.schedules, rng),
-        warmup_epochs=space.warmup_epochs.clip(gene.warmup_epochs),
-        label_smoothing=space.label_smoothing.clip(gene.label_smoothing),
-        augment=_keep(gene.augment, space.augment, rng) if problem.is_image else False,
-        max_epochs=space.max_epochs.clip(gene.max_epochs),
-    )
-
-
-def _keep(value, allowed, rng):  # noqa: ANN001, ANN202 - generic over gene types
-    return value if value in allowed else choose(rng, allowed)
+def _repair_genes(
+    values: GeneValues,
+    space: SearchSpace,
+    scope: GeneScope,
+    family: str,
+    problem: Problem,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Per gene: the nearest allowed value (a fresh draw where the gene was missing)."""
+    repaired = {}
+    for gene, applies in applicable(space, scope, family, problem):
+        domain = space.domain(gene)
+        if not applies:
+            repaired[gene.name] = gene.fallback
+        elif values.get(gene.name) is None:
+            repaired[gene.name] = domain.sample(rng)
+        else:
+            repaired[gene.name] = domain.nearest(values[gene.name], rng)
+    return repaired
 
 
 def _repair_skips(skips: tuple, space: SearchSpace, depth: int) -> tuple:
@@ -75,13 +65,16 @@ def _fit_param_limit(genome: Genome, space: SearchSpace, problem: Problem) -> Ge
     """Halve the widest layer (or drop the last one) until the network fits ``max_params``."""
     if space.max_params is None:
         return genome
-    width_range = space.width if genome.family == "mlp" else space.channels
+    width_gene = next(
+        g for g in space.schema.rows(GeneScope.LAYER, genome.family) if g.name == "width"
+    )
+    width_range = space.domain(width_gene)
     while count_params(genome_to_graph(genome, problem)) > space.max_params:
         layers = list(genome.layers)
         widest = max(range(len(layers)), key=lambda i: layers[i].width)
         if layers[widest].width > width_range.low:
-            layers[widest] = dataclasses.replace(
-                layers[widest], width=width_range.clip(layers[widest].width // 2)
+            layers[widest] = layers[widest].replace(
+                width=width_range.nearest(layers[widest].width // 2, rng=None)
             )
         elif len(layers) > space.depth.low:
             layers.pop()

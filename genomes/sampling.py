@@ -1,4 +1,4 @@
-"""Seeded sampling of genes from a search space."""
+"""Seeded sampling of genes from a search space, gene by gene in schema order."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from typing import Any
 import numpy as np
 
 from genomes.genome import Genome, LayerGene, TrainGene
+from genomes.schema import Gene, GeneScope
 from genomes.space import Problem, SearchSpace
+
+SKIP_PROBABILITY = 0.3
+"""Chance that a block after the first gets a skip from an earlier output."""
 
 
 def choose(rng: np.random.Generator, values: Sequence[Any]) -> Any:
@@ -20,30 +24,35 @@ def families_for(space: SearchSpace, problem: Problem) -> tuple[str, ...]:
     return tuple(f for f in space.families if f == "mlp" or problem.is_image)
 
 
-def sample_layer(space: SearchSpace, family: str, rng: np.random.Generator) -> LayerGene:
-    width_range = space.width if family == "mlp" else space.channels
-    return LayerGene(
-        width=width_range.sample(rng),
-        activation=choose(rng, space.activations),
-        norm=choose(rng, space.norms),
-        dropout=space.dropout.sample(rng),
-        kernel_size=choose(rng, space.kernel_sizes) if family == "cnn" else None,
-        downsample=choose(rng, space.downsamples) if family == "cnn" else None,
+def applicable(
+    space: SearchSpace, scope: GeneScope, family: str, problem: Problem
+) -> tuple[tuple[Gene, bool], ...]:
+    """Each gene row of ``scope`` for this family, and whether it applies (else it holds its
+    fallback)."""
+    return tuple(
+        (gene, gene.applies(family, problem.is_image)) for gene in space.schema.rows(scope, family)
     )
 
 
-def sample_train(space: SearchSpace, problem: Problem, rng: np.random.Generator) -> TrainGene:
-    return TrainGene(
-        optimizer=choose(rng, space.optimizers),
-        lr=space.lr.sample(rng),
-        batch_size=choose(rng, space.batch_sizes),
-        weight_decay=space.weight_decay.sample(rng),
-        schedule=choose(rng, space.schedules),
-        warmup_epochs=space.warmup_epochs.sample(rng),
-        label_smoothing=space.label_smoothing.sample(rng),
-        augment=choose(rng, space.augment) if problem.is_image else False,
-        max_epochs=space.max_epochs.sample(rng),
-    )
+def sample_layer(
+    space: SearchSpace, family: str, problem: Problem, rng: np.random.Generator
+) -> LayerGene:
+    return LayerGene(_sample(space, GeneScope.LAYER, family, problem, rng))
+
+
+def sample_train(
+    space: SearchSpace, family: str, problem: Problem, rng: np.random.Generator
+) -> TrainGene:
+    return TrainGene(_sample(space, GeneScope.TRAINING, family, problem, rng))
+
+
+def _sample(
+    space: SearchSpace, scope: GeneScope, family: str, problem: Problem, rng: np.random.Generator
+) -> dict[str, Any]:
+    return {
+        gene.name: space.domain(gene).sample(rng) if applies else gene.fallback
+        for gene, applies in applicable(space, scope, family, problem)
+    }
 
 
 def sample_skips(space: SearchSpace, depth: int, rng: np.random.Generator) -> tuple:
@@ -53,7 +62,7 @@ def sample_skips(space: SearchSpace, depth: int, rng: np.random.Generator) -> tu
     skips = [
         (int(rng.integers(0, target)), target)
         for target in range(2, depth + 1)
-        if rng.random() < 0.3
+        if rng.random() < SKIP_PROBABILITY
     ]
     return tuple(sorted(set(skips)))
 
@@ -63,7 +72,8 @@ def sample_genome(space: SearchSpace, problem: Problem, rng: np.random.Generator
     depth = space.depth.sample(rng)
     return Genome(
         family=family,
-        layers=tuple(sample_layer(space, family, rng) for _ in range(depth)),
-        train=sample_train(space, problem, rng),
+        layers=tuple(sample_layer(space, family, problem, rng) for _ in range(depth)),
+        train=sample_train(space, family, problem, rng),
         skips=sample_skips(space, depth, rng),
+        schema_version=space.schema.version,
     )

@@ -2,56 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from genomes.errors import InvalidGenomeError
-from genomes.genome import Genome
+from genomes.genome import GeneValues, Genome
 from genomes.graph import count_params, genome_to_graph
+from genomes.sampling import applicable, families_for
+from genomes.schema import GeneScope
 from genomes.space import Problem, SearchSpace
 
 
 def validate_genome(genome: Genome, space: SearchSpace, problem: Problem) -> None:
     """Raise ``InvalidGenomeError`` naming the first gene that the space does not allow."""
-    _require(genome.family in space.families, "genome.family", genome.family, space.families)
-    _require(
-        genome.family != "cnn" or problem.is_image,
-        "genome.family",
-        genome.family,
-        "mlp (the data are not images)",
-    )
+    families = families_for(space, problem)
+    _require(genome.family in families, "genome.family", genome.family, families)
     _require(space.depth.contains(genome.depth), "genome depth", genome.depth, space.depth)
-    width_range = space.width if genome.family == "mlp" else space.channels
     for i, layer in enumerate(genome.layers):
-        where = f"genome.layers[{i}]"
-        _require(width_range.contains(layer.width), f"{where}.width", layer.width, width_range)
-        _require(
-            layer.activation in space.activations,
-            f"{where}.activation",
-            layer.activation,
-            space.activations,
-        )
-        _require(layer.norm in space.norms, f"{where}.norm", layer.norm, space.norms)
-        _require(
-            space.dropout.contains(layer.dropout), f"{where}.dropout", layer.dropout, space.dropout
-        )
-        if genome.family == "cnn":
-            _require(
-                layer.kernel_size in space.kernel_sizes,
-                f"{where}.kernel_size",
-                layer.kernel_size,
-                space.kernel_sizes,
-            )
-            _require(
-                layer.downsample in space.downsamples,
-                f"{where}.downsample",
-                layer.downsample,
-                space.downsamples,
-            )
+        _check_genes(layer, space, GeneScope.LAYER, genome.family, problem, f"genome.layers[{i}]")
+    _check_genes(genome.train, space, GeneScope.TRAINING, genome.family, problem, "genome.train")
+    _check_skips(genome, space)
+    check_param_limit(genome, space, problem)
+
+
+def _check_genes(
+    values: GeneValues,
+    space: SearchSpace,
+    scope: GeneScope,
+    family: str,
+    problem: Problem,
+    where: str,
+) -> None:
+    rows = applicable(space, scope, family, problem)
+    names = {gene.name for gene, _ in rows}
+    _require(set(values) == names, f"{where} genes", sorted(values), sorted(names))
+    for gene, applies in rows:
+        value = values[gene.name]
+        if applies:
+            domain = space.domain(gene)
+            _require(domain.contains(value), f"{where}.{gene.name}", value, domain.describe())
         else:
-            _require(
-                layer.kernel_size is None, f"{where}.kernel_size", layer.kernel_size, "null for mlp"
-            )
-            _require(
-                layer.downsample is None, f"{where}.downsample", layer.downsample, "null for mlp"
-            )
+            reason = f"{gene.fallback!r} (it does not apply to {family} on this data)"
+            _require(_same(value, gene.fallback), f"{where}.{gene.name}", value, reason)
+
+
+def _check_skips(genome: Genome, space: SearchSpace) -> None:
     for skip in genome.skips:
         _require(space.skips, "genome.skips", list(genome.skips), "[] (space.skips is off)")
         source, target = skip
@@ -67,57 +61,15 @@ def validate_genome(genome: Genome, space: SearchSpace, problem: Problem) -> Non
         list(genome.skips),
         "sorted pairs without repeats",
     )
-    train = genome.train
-    _require(
-        train.optimizer in space.optimizers,
-        "genome.train.optimizer",
-        train.optimizer,
-        space.optimizers,
-    )
-    _require(space.lr.contains(train.lr), "genome.train.lr", train.lr, space.lr)
-    _require(
-        train.batch_size in space.batch_sizes,
-        "genome.train.batch_size",
-        train.batch_size,
-        space.batch_sizes,
-    )
-    _require(
-        space.weight_decay.contains(train.weight_decay),
-        "genome.train.weight_decay",
-        train.weight_decay,
-        space.weight_decay,
-    )
-    _require(
-        train.schedule in space.schedules, "genome.train.schedule", train.schedule, space.schedules
-    )
-    _require(
-        space.warmup_epochs.contains(train.warmup_epochs),
-        "genome.train.warmup_epochs",
-        train.warmup_epochs,
-        space.warmup_epochs,
-    )
-    _require(
-        space.label_smoothing.contains(train.label_smoothing),
-        "genome.train.label_smoothing",
-        train.label_smoothing,
-        space.label_smoothing,
-    )
-    augment_allowed = space.augment if problem.is_image else (False,)
-    _require(
-        train.augment in augment_allowed, "genome.train.augment", train.augment, augment_allowed
-    )
-    _require(
-        space.max_epochs.contains(train.max_epochs),
-        "genome.train.max_epochs",
-        train.max_epochs,
-        space.max_epochs,
-    )
-    check_param_limit(genome, space, problem)
+
+
+def _same(value: Any, expected: Any) -> bool:
+    return value == expected and type(value) is type(expected)
 
 
 def _require(ok: bool, where: str, value: object, allowed: object) -> None:
     if not ok:
-        raise InvalidGenomeError(f"{where} must be within {allowed!r}; got {value!r}")
+        raise InvalidGenomeError(f"{where} must be within {allowed}; got {value!r}")
 
 
 def check_param_limit(genome: Genome, space: SearchSpace, problem: Problem) -> None:

@@ -1,6 +1,7 @@
-"""Selection (NSGA-II through pymoo) and the evolutionary loop."""
+"""Strategies behind ask/tell (NSGA-II through pymoo, random, Sobol, Optuna's TPE), the
+engine that drives them, multi-objective pruning and hypervolume."""
 
-from search.engine import Evaluator, PastTrial, Search, SearchObserver, SearchSettings
+from search.engine import Evaluator, PastTrial, SearchEngine, SearchObserver
 from search.hypervolume import costs, hypervolume, reference_scales
 from search.nsga2 import Ranking, binary_tournament, non_dominated, rank_population, survive
 from search.objectives import (
@@ -12,39 +13,52 @@ from search.objectives import (
     to_minimization,
 )
 from search.pruning import MOASHAPruner, PruningSettings
+from search.settings import SearchSettings
 from search.strategies import (
+    INITIAL_DESIGNS,
+    NSGA2,
     STRATEGIES,
-    AsyncNSGA2,
-    GenerationalNSGA2,
+    TPE,
+    Member,
     RandomSearch,
-    make_search,
+    SobolDesign,
+    SobolSearch,
+    Strategy,
+    StrategyContext,
+    make_strategy,
 )
 
 __all__ = [
-    "MOASHAPruner",
-    "PruningSettings",
-    "costs",
-    "hypervolume",
-    "reference_scales",
-    "STRATEGIES",
-    "GenerationalNSGA2",
-    "PastTrial",
-    "RandomSearch",
-    "Search",
-    "make_search",
+    "INITIAL_DESIGNS",
+    "NSGA2",
     "OBJECTIVES",
-    "AsyncNSGA2",
+    "STRATEGIES",
+    "TPE",
     "Constraints",
     "Evaluator",
+    "MOASHAPruner",
     "Measured",
+    "Member",
     "Objective",
+    "PastTrial",
+    "PruningSettings",
+    "RandomSearch",
     "Ranking",
+    "SearchEngine",
     "SearchObserver",
     "SearchSettings",
+    "SobolDesign",
+    "SobolSearch",
+    "Strategy",
+    "StrategyContext",
     "binary_tournament",
+    "costs",
+    "hypervolume",
+    "make_strategy",
     "non_dominated",
     "objective_values",
     "rank_population",
+    "reference_scales",
     "survive",
     "to_minimization",
 ]

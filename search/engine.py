@@ -1,29 +1,30 @@
-"""The search loop shared by every strategy: submitting, budgets (evaluations, wall time),
-duplicates, and resuming from past trials. Strategies decide what to submit next and how the
-population changes (``search/strategies.py``)."""
+"""The search engine: asks a strategy for genomes, keeps the workers busy, tells the strategy
+every result. It owns what every strategy shares: budgets (evaluations, wall time), the
+generational barrier, duplicates, and resuming from past trials by replaying ``tell``."""
 
 from __future__ import annotations
 
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from deap import base
 
-from evaluators import TrialRequest, TrialResult, TrialStatus, trial_seed
-from genomes import Genome, Individual
-from search.nsga2 import survive
-from search.objectives import Constraints, objective_values, to_minimization
+from evaluators import TrialRequest, TrialResult, trial_seed
+from genomes import Genome, sample_genome
+from search.settings import SearchSettings
+from search.strategies.base import Strategy
 
-_MAX_DUPLICATE_RETRIES = 50
+STRATEGY_RETRIES = 20
+"""Asks for one trial before the engine gives up on the strategy's duplicates."""
+SAMPLE_RETRIES = 1000
+"""Random samples tried after that; when all are duplicates the space is spent."""
 _WAKE_SECONDS = 0.5
 
 
 class Evaluator(Protocol):
-    """What the loop needs of a worker pool (``evaluators.LocalPool`` is one)."""
+    """What the engine needs of a worker pool (``evaluators.LocalPool`` is one)."""
 
     @property
     def capacity(self) -> int: ...
@@ -36,23 +37,10 @@ class Evaluator(Protocol):
 class SearchObserver(Protocol):
     """Told of every submission and result, e.g. to persist trials and show progress."""
 
-    def trial_started(self, trial_id: int, genome: Genome) -> None: ...
+    def trial_started(self, trial_id: int, genome: Genome, notes: Mapping[str, float]) -> None:
+        """``notes``: ``ask_seconds`` and what the strategy said of its choice."""
 
     def trial_finished(self, result: TrialResult, genome: Genome) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SearchSettings:
-    population: int = 16
-    evaluations: int = 64
-    seed: int = 0
-    objectives: tuple[str, ...] = ("accuracy", "latency")
-    constraints: Constraints = Constraints()
-    crossover_probability: float = 0.9
-    strategy: str = "nsga2"
-    mode: str = "async"
-    max_seconds: float | None = None
-    """Wall-time budget: no trial is submitted after it; running ones finish."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,80 +53,67 @@ class PastTrial:
     result: TrialResult | None
 
 
-class Search(ABC):
-    """Template of a search: ``run`` replays past trials, re-submits unfinished ones, then
-    keeps the workers busy until the budget is spent. Randomness for trial ``i`` comes from
+class SearchEngine:
+    """``run`` replays past trials into the strategy, re-submits unfinished ones, then keeps
+    the workers busy until the budget is spent. Randomness for trial ``i`` comes from
     ``np.random.default_rng([seed, i])``, so a resumed run rebuilds it from the trial ids."""
 
     def __init__(
         self,
-        toolbox: base.Toolbox,
+        strategy: Strategy,
         settings: SearchSettings,
         evaluator: Evaluator,
         observer: SearchObserver,
         past: Sequence[PastTrial] = (),
     ) -> None:
-        self._toolbox = toolbox
+        self._strategy = strategy
         self._settings = settings
         self._evaluator = evaluator
         self._observer = observer
-        self._past = sorted(past, key=lambda trial: trial.trial_id)
-        self._population: list[Individual] = []
-        self._violations: list[float] = []
-        self._in_flight: dict[int, Individual] = {}
+        self._past = list(past)
+        self._in_flight: dict[int, Genome] = {}
         self._seen: set[str] = {trial.genome.hash() for trial in self._past}
         self._next_id = 1 + max((trial.trial_id for trial in self._past), default=-1)
         self._deadline: float | None = None
         self._stopping = False
-
-    @property
-    def population(self) -> list[Individual]:
-        return list(self._population)
+        self.stop_reason: str | None = None
+        """Why the search stopped before its budget, if it did (e.g. the space is spent)."""
 
     def stop(self) -> None:
         """Submit nothing more; ``run`` returns once the running trials finish."""
         self._stopping = True
 
-    def run(self) -> list[Individual]:
-        """Spend the budget; returns the final population."""
+    def run(self) -> None:
+        """Spend the budget."""
         if self._settings.max_seconds is not None:
             self._deadline = time.monotonic() + self._settings.max_seconds
         for trial in self._past:
             if trial.result is not None:
-                self._replay(self._toolbox.wrap(trial.genome), trial.result)
+                self._strategy.tell(trial.trial_id, trial.genome, trial.result)
         for trial in self._past:
             if trial.result is None:
-                self._submit(trial.trial_id, self._toolbox.wrap(trial.genome))
+                self._submit(trial.trial_id, trial.genome, {})
         self._fill()
         while self._in_flight:
             result = self._evaluator.next_result(timeout=_WAKE_SECONDS)
             if result is not None:
-                individual = self._in_flight.pop(result.trial_id)
-                self._observer.trial_finished(result, individual.genome)
-                self._on_result(individual, result)
+                genome = self._in_flight.pop(result.trial_id)
+                self._observer.trial_finished(result, genome)
+                self._strategy.tell(result.trial_id, genome, result)
             self._fill()
-        return self.population
 
-    def _replay(self, individual: Individual, result: TrialResult) -> None:
-        """Rebuild the population from one finished past trial."""
-        self._on_result(individual, result)
-
-    def _on_result(self, individual: Individual, result: TrialResult) -> None:
-        """Steady state: a COMPLETE result joins the population at once."""
-        if self._evaluated(individual, result):
-            violation = self._settings.constraints.violation(result)
-            self._admit([individual], [violation], self.rng_for(result.trial_id, stream=1))
-
-    def _may_submit(self) -> bool:
-        """Whether a new trial may start now (a generational search waits at its barrier)."""
-        return True
-
-    @abstractmethod
-    def _candidate(self, trial_id: int, rng: np.random.Generator) -> Individual: ...
+    def rng_for(self, trial_id: int) -> np.random.Generator:
+        return np.random.default_rng([self._settings.seed, trial_id])
 
     def _budget_left(self) -> bool:
         out_of_time = self._deadline is not None and time.monotonic() >= self._deadline
         return not self._stopping and not out_of_time and self._next_id < self._settings.evaluations
+
+    def _may_submit(self) -> bool:
+        """Generational mode: the trials of generation g+1 wait until all of g are told."""
+        if self._settings.mode != "generational":
+            return True
+        return self._next_id % self._settings.population != 0 or not self._in_flight
 
     def _fill(self) -> None:
         while (
@@ -147,47 +122,36 @@ class Search(ABC):
             and self._may_submit()
         ):
             trial_id = self._next_id
+            started = time.perf_counter()
+            genome = self._unseen(trial_id, self.rng_for(trial_id))
+            if genome is None:
+                self.stop_reason = (
+                    f"every genome tried for trial {trial_id} was trained before: the space "
+                    "holds (almost) no untried network; widen it or lower the budget"
+                )
+                self._stopping = True
+                return
+            notes = {"ask_seconds": time.perf_counter() - started, **self._strategy.notes()}
             self._next_id += 1
-            self._submit(trial_id, self._unseen(trial_id, self.rng_for(trial_id)))
+            self._submit(trial_id, genome, notes)
 
-    def rng_for(self, trial_id: int, stream: int = 0) -> np.random.Generator:
-        return np.random.default_rng([self._settings.seed, trial_id, stream])
+    def _unseen(self, trial_id: int, rng: np.random.Generator) -> Genome | None:
+        """A genome never submitted before: the strategy's, else a random sample, else None.
+        A genome (same hash) is never trained twice."""
+        for _ in range(STRATEGY_RETRIES):
+            genome = self._strategy.ask(trial_id, rng)
+            if genome.hash() not in self._seen:
+                return genome
+        context = self._strategy.context
+        for _ in range(SAMPLE_RETRIES):
+            genome = sample_genome(context.space, context.problem, rng)
+            if genome.hash() not in self._seen:
+                return genome
+        return None
 
-    def _unseen(self, trial_id: int, rng: np.random.Generator) -> Individual:
-        """A candidate whose genome was never submitted: duplicates are never trained."""
-        for _ in range(_MAX_DUPLICATE_RETRIES):
-            child = self._candidate(trial_id, rng)
-            if child.genome.hash() not in self._seen:
-                return child
-        return self._toolbox.individual(rng)
-
-    def _submit(self, trial_id: int, individual: Individual) -> None:
-        self._seen.add(individual.genome.hash())
-        self._in_flight[trial_id] = individual
-        self._observer.trial_started(trial_id, individual.genome)
+    def _submit(self, trial_id: int, genome: Genome, notes: Mapping[str, float]) -> None:
+        self._seen.add(genome.hash())
+        self._in_flight[trial_id] = genome
+        self._observer.trial_started(trial_id, genome, notes)
         seed = trial_seed(self._settings.seed, trial_id)
-        self._evaluator.submit(TrialRequest(trial_id, individual.genome, seed))
-
-    def _admit(
-        self, individuals: list[Individual], violations: list[float], rng: np.random.Generator
-    ) -> None:
-        """Merge evaluated individuals into the population and keep the best by survival."""
-        self._population += individuals
-        self._violations += violations
-        keep = survive(
-            self._objectives(), self._settings.population, rng, np.array(self._violations)
-        )
-        self._population = [self._population[i] for i in keep]
-        self._violations = [self._violations[i] for i in keep]
-
-    def _objectives(self) -> np.ndarray:
-        values = np.array([ind.fitness.values for ind in self._population])
-        return to_minimization(values, self._settings.objectives)
-
-    def _evaluated(self, individual: Individual, result: TrialResult) -> bool:
-        """Give a trained network's objective values to the individual (a PRUNED one is a
-        trained network too, with its accuracy when it stopped); False for a failure."""
-        if result.status not in (TrialStatus.COMPLETE, TrialStatus.PRUNED):
-            return False
-        individual.fitness.values = objective_values(result, self._settings.objectives)
-        return True
+        self._evaluator.submit(TrialRequest(trial_id, genome, seed))

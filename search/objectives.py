@@ -21,14 +21,11 @@ class Measured(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Objective:
-    """``field`` of a trial result, maximised when ``maximize`` is true."""
+    """``field`` of a trial result, maximised when ``maximize`` is true: the one place that
+    says which way an objective goes."""
 
     field: str
     maximize: bool
-
-    @property
-    def weight(self) -> float:
-        return 1.0 if self.maximize else -1.0
 
 
 OBJECTIVES: Registry[Objective] = Registry("objective")
@@ -45,6 +42,10 @@ class Constraints:
     max_latency_ms: float | None = None
     max_params: int | None = None
     max_flops: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.max_latency_ms, self.max_params, self.max_flops))
 
     def violation(self, result: Measured) -> float:
         total = 0.0

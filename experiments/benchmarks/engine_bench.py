@@ -107,8 +107,8 @@ def slot_seconds(data, engine: bool) -> tuple[float, list[float]]:  # noqa: ANN0
     to the last result, and the trials' real sleep times. ``engine``: through the async
     NSGA-II loop (a child bred per result); else all submitted at once to the pool alone."""
     from evaluators import EvaluationSettings, LocalPool, TrialRequest
-    from genomes import SearchSpace, make_toolbox, sample_genome
-    from search import SearchSettings, make_search
+    from genomes import SearchSpace, sample_genome
+    from search import SearchEngine, SearchSettings, StrategyContext, make_strategy
 
     space = SearchSpace()
     genome = sample_genome(space, data.problem, np.random.default_rng(0))
@@ -119,9 +119,9 @@ def slot_seconds(data, engine: bool) -> tuple[float, list[float]]:  # noqa: ANN0
         list(pool.results())
         start = time.perf_counter()
         if engine:
-            toolbox = make_toolbox(space, data.problem, (1.0, -1.0))
             settings = SearchSettings(population=16, evaluations=TRIALS, seed=0)
-            make_search(toolbox, settings, pool, sleeps).run()
+            strategy = make_strategy(StrategyContext(space, data.problem, settings))
+            SearchEngine(strategy, settings, pool, sleeps).run()
         else:
             for i in range(TRIALS):
                 pool.submit(TrialRequest(i, genome, 0))

@@ -25,12 +25,12 @@ def trainer_vs_minimal_loop(data, rounds: int = 5) -> tuple[float, float, float]
     model, data, batch size and optimizer, both with a validation pass per epoch; the two
     alternate so that drift hits both alike."""
     from evaluators import TrainSettings, accuracy_of, build_model, train
-    from genomes import Genome, LayerGene, TrainGene
+    from genomes import Genome, layer_gene, train_gene
 
     genome = Genome(
         "mlp",
-        (LayerGene(256, "relu"), LayerGene(256, "relu")),
-        TrainGene("adam", 1e-3, 32, 1e-5, max_epochs=3),
+        (layer_gene("mlp", width=256, activation="relu"),) * 2,
+        train_gene(optimizer="adam", lr=1e-3, batch_size=32, weight_decay=1e-5, max_epochs=3),
     )
     settings = TrainSettings(max_epochs=3, patience=100)
 
@@ -227,8 +227,10 @@ def in_search_rank_correlation(evaluations: int = 40) -> tuple[float, int]:
         check=True,
         capture_output=True,
     )
+    from evaluators import TrialStatus
+
     store = RunStore(__import__("pathlib").Path(run_dir) / "trials.db")
-    records = store.trials("COMPLETE")
+    records = store.trials(TrialStatus.COMPLETE)
     reference_ms = float(store.get_meta("latency_reference_ms"))
     store.close()
     data = load_dataset(load_config("experiments/digits.yaml").dataset).training_data()

@@ -21,10 +21,12 @@ def run_search(workdir: Path, seed: int, evaluations: int, pruning: bool) -> dic
     """One real `automl search` subprocess on the demo config; its measured outcome."""
     name = f"seed{seed}-{'pruned' if pruning else 'full'}"
     run_dir, seconds = timed_search(DEMO_CONFIG, workdir, name, seed, evaluations, pruning)
+    from evaluators import TrialStatus
+
     records, reference_ms = run_records(run_dir)
     return {
         "epochs": sum(r.epochs for r in records),
-        "pruned": sum(r.status == "PRUNED" for r in records),
+        "pruned": sum(r.status is TrialStatus.PRUNED for r in records),
         "seconds": seconds,
         "test_hv": test_score(records, reference_ms),
         "val_hv": validation_score(records, reference_ms),

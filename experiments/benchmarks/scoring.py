@@ -14,8 +14,8 @@ ERROR_SCALE = 0.25
 
 def run_records(run_dir: Path):  # noqa: ANN201 - list[automl.TrialRecord], imported lazily
     """The trials of a finished run and its reference latency (ms)."""
-    from automl.rundir import STORE_FILE
-    from automl.store import REFERENCE_KEY, RunStore
+    from automl.run.rundir import STORE_FILE
+    from automl.run.store import REFERENCE_KEY, RunStore
 
     store = RunStore(run_dir / STORE_FILE)
     try:
@@ -36,7 +36,7 @@ def front_hypervolume(points: list[tuple[float, float]], reference_ms: float) ->
 
 def test_score(records, reference_ms: float) -> float:  # noqa: ANN001 - automl.TrialRecord
     """The benchmark score: the validation front judged by its test accuracy."""
-    from automl.front import pareto_front
+    from automl.run.front import pareto_front
     from search import Constraints
 
     front = pareto_front(records, ("accuracy", "latency"), Constraints())
@@ -45,7 +45,7 @@ def test_score(records, reference_ms: float) -> float:  # noqa: ANN001 - automl.
 
 def validation_score(records, reference_ms: float) -> float:  # noqa: ANN001
     """The same hypervolume on validation accuracy, over every trained trial."""
-    from automl.store import TRAINED
+    from evaluators import TRAINED
 
     trained = [r for r in records if r.status in TRAINED]
     return front_hypervolume([(r.val_accuracy, r.latency_ms) for r in trained], reference_ms)

@@ -24,9 +24,8 @@ def latency_ratios(workdir: Path) -> list[float]:
     same trained networks re-measured in this one process, as the Optuna baseline measures."""
     import torch
 
-    from automl.finished_run import open_run
-    from automl.store import TRAINED
-    from evaluators import DriftTracker, calibrate, measure_latency
+    from automl.run.finished import open_run
+    from evaluators import TRAINED, DriftTracker, calibrate, measure_latency
 
     torch.set_num_threads(1)
     run_dir, _ = timed_search(search_quality.REFERENCE, workdir, "latency", 0, EVALUATIONS, True)

@@ -61,9 +61,8 @@ def _test_points(run_dir: Path) -> tuple[list[tuple[float, float, float]], float
     import torch
 
     from automl.data import load_dataset
-    from automl.finished_run import open_run
-    from automl.store import TRAINED
-    from evaluators import accuracy_of
+    from automl.run.finished import open_run
+    from evaluators import TRAINED, accuracy_of
 
     run = open_run(run_dir)
     splits = load_dataset(run.config.dataset)
@@ -81,7 +80,7 @@ def _test_points(run_dir: Path) -> tuple[list[tuple[float, float, float]], float
 
 
 def _epochs(run_dir: Path) -> int:
-    from automl.finished_run import open_run
+    from automl.run.finished import open_run
 
     return sum(r.epochs for r in open_run(run_dir).records)
 

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from automl.data import load_dataset
-from automl.finished_run import open_run
-from automl.picking import knee
+from automl.export.picking import knee
+from automl.run.finished import open_run
 from evaluators import as_model_input
 from tests.cli import automl
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from automl.finished_run import FinishedRun, open_run
-from automl.importance import MIN_TRIALS
-from automl.report import run_statistics, write_report
+from automl.report.builder import run_statistics, write_report
+from automl.report.importance import MIN_TRIALS
+from automl.run.finished import FinishedRun, open_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FIGURES = ("pareto.png", "hypervolume.png", "curves.png")
@@ -92,7 +92,7 @@ def test_importance_section(reported: FinishedRun) -> None:
     assert 'id="gene-importance"' in html, "report.html has no importance section"
     table = re.search(r'<table id="importance">.*?<tbody>(.*?)</tbody>', html, re.S)
     assert table, "the importance section has no table on a run with enough trials"
-    for gene in ("depth", "log10 lr", "optimizer"):
+    for gene in ("depth", "lr", "optimizers", "width"):
         assert f">{gene}</td>" in table.group(1), f"importance table lacks gene {gene!r}"
     shares = [float(s) for s in re.findall(r"([\d.]+)%<span", table.group(1))]
     for start in (0, 1):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from automl.store import RunStore
+from automl.run.store import RunStore
 from tests.cli import automl, finished_trials, start_automl
 from tests.conftest import FINISHED_RUN_CONFIG
 

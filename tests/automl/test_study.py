@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from automl.finished_run import FinishedRun, open_run
-from automl.study import (
+from automl.run.finished import FinishedRun, open_run
+from automl.study.measure import (
     PICKS_COLUMNS,
     STUDY_COLUMNS,
     StudyRow,

@@ -8,14 +8,16 @@ import signal
 import time
 
 from evaluators import EvaluationSettings, LocalPool, TrainSettings, TrialRequest, TrialStatus
-from genomes import Genome, LayerGene, TrainGene
+from genomes import Genome, layer_gene, train_gene
 
 ENDLESS = TrainSettings(max_epochs=100_000, patience=100_000)
 
 
 def _genome(width: int, epochs: int) -> Genome:
     return Genome(
-        "mlp", (LayerGene(width, "relu"),) * 3, TrainGene("adam", 1e-3, 16, 1e-5, max_epochs=epochs)
+        "mlp",
+        (layer_gene("mlp", width=width, activation="relu"),) * 3,
+        train_gene(optimizer="adam", lr=1e-3, batch_size=16, weight_decay=1e-5, max_epochs=epochs),
     )
 
 

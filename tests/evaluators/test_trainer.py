@@ -20,7 +20,7 @@ from evaluators import (
 )
 from genomes import OPTIMIZERS as OPTIMIZER_NAMES
 from genomes import SCHEDULES as SCHEDULE_NAMES
-from genomes import Genome, LayerGene, TrainGene
+from genomes import Genome, layer_gene, train_gene
 
 
 def _genome(
@@ -32,8 +32,16 @@ def _genome(
 ) -> Genome:
     return Genome(
         "mlp",
-        (LayerGene(16, "relu", norm="batch"),),
-        TrainGene(optimizer, lr, 16, 1e-5, schedule=schedule, max_epochs=epochs, augment=augment),
+        (layer_gene("mlp", width=16, activation="relu", norm="batch"),),
+        train_gene(
+            optimizer=optimizer,
+            lr=lr,
+            batch_size=16,
+            weight_decay=1e-5,
+            schedule=schedule,
+            max_epochs=epochs,
+            augment=augment,
+        ),
     )
 
 
@@ -63,7 +71,8 @@ def test_early_stopping_stops_and_restores_the_best_weights(tiny_data) -> None:
 
 
 def test_training_is_deterministic_for_a_seed_whatever_ran_before(tiny_data) -> None:
-    dropout = Genome("mlp", (LayerGene(16, "relu", dropout=0.5),), _genome(epochs=3).train)
+    layer = layer_gene("mlp", width=16, activation="relu", dropout=0.5)
+    dropout = Genome("mlp", (layer,), _genome(epochs=3).train)
     a = train(dropout, tiny_data, TrainSettings(), seed=11)
     torch.rand(100)  # a worker's global random state moves between trials
     b = train(dropout, tiny_data, TrainSettings(), seed=11)

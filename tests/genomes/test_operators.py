@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import torch
 from hypothesis import given, settings
@@ -10,10 +12,10 @@ from genomes import (
     IntRange,
     Problem,
     SearchSpace,
+    VariationOperators,
     count_params,
     crossover,
     genome_to_graph,
-    make_toolbox,
     mutate,
     sample_genome,
     validate_genome,
@@ -74,41 +76,55 @@ def test_repair_keeps_children_under_the_parameter_limit(seed, limit) -> None:
         validate_genome(genome, space, problem)
 
 
-def test_toolbox_is_per_search_and_seeded() -> None:
+def test_operators_are_seeded_and_leave_python_random_alone() -> None:
     problem = Problem((1, 8, 8), 10)
 
     def run(seed: int) -> list[str]:
         rng = np.random.default_rng(seed)
-        toolbox = make_toolbox(SMALL_SPACE, problem, (1.0, -1.0))
-        parents = [toolbox.individual(rng) for _ in range(4)]
+        operators = VariationOperators(SMALL_SPACE, problem)
+        parents = [operators.sample(rng) for _ in range(4)]
         children = [
-            toolbox.mutate(toolbox.mate(parents[i], parents[i + 1], rng)[0], rng)[0]
+            operators.mutate(operators.mate(parents[i], parents[i + 1], rng)[0], rng)
             for i in range(3)
         ]
-        return [ind.genome.hash() for ind in parents + children]
+        return [genome.hash() for genome in parents + children]
 
+    random.seed(123)
+    before = random.getstate()
     assert run(5) == run(5), "same seed gave different genomes"
     assert run(5) != run(6)
-    toolbox = make_toolbox(SMALL_SPACE, problem, (1.0, -1.0, -1.0))
-    individual = toolbox.individual(np.random.default_rng(0))
-    individual.fitness.values = (0.9, 2.0, 100.0)
-    assert individual.fitness.wvalues == (0.9, -2.0, -100.0)
+    assert random.getstate() == before, "the DEAP operators changed Python's global random state"
+
+
+def test_a_swapped_toolbox_operator_is_used() -> None:
+    problem = Problem((30,), 3)
+    operators = VariationOperators(SearchSpace(), problem)
+    parent = operators.sample(np.random.default_rng(0))
+    operators.toolbox.register("mutate", lambda genome, rng: genome)
+    assert operators.mutate(parent, np.random.default_rng(1)) is parent
 
 
 def test_flops_match_a_hand_count() -> None:
-    from genomes import Genome, LayerGene, TrainGene
+    from genomes import Genome, layer_gene, train_gene
 
-    train = TrainGene("adam", 1e-3, 32, 1e-4)
-    mlp = Genome("mlp", (LayerGene(16, "relu"), LayerGene(8, "tanh")), train)
+    train = train_gene(optimizer="adam", lr=1e-3, batch_size=32, weight_decay=1e-4)
+    mlp = Genome("mlp", (_mlp(16, "relu"), _mlp(8, "tanh")), train)
     # 64 -> 16 -> 8 -> 10: 2 * (64*16 + 16*8 + 8*10)
     assert count_flops(genome_to_graph(mlp, Problem((1, 8, 8), 10))) == 2 * (1024 + 128 + 80)
     assert count_params(genome_to_graph(mlp, Problem((1, 8, 8), 10))) == (
         64 * 16 + 16 + 16 * 8 + 8 + 8 * 10 + 10
     )
-    cnn = Genome("cnn", (LayerGene(4, "relu", kernel_size=3, downsample="stride"),), train)
+    cnn_layer = layer_gene("cnn", width=4, activation="relu", kernel_size=3, downsample="stride")
+    cnn = Genome("cnn", (cnn_layer,), train)
     # conv 1->4, k3, stride 2 on 8x8 -> 4x4 output: 1*4*9*16 MACs; head 4 -> 10
     assert count_flops(genome_to_graph(cnn, Problem((1, 8, 8), 10))) == 2 * (4 * 9 * 16 + 40)
-    residual = Genome("mlp", (LayerGene(16, "relu"), LayerGene(8, "relu")), train, skips=((1, 2),))
+    residual = Genome("mlp", (_mlp(16, "relu"), _mlp(8, "relu")), train, skips=((1, 2),))
     # the skip needs a 16 -> 8 projection without bias: 128 more MACs and parameters
     graph = genome_to_graph(residual, Problem((30,), 2))
     assert count_flops(graph) == 2 * (30 * 16 + 16 * 8 + 16 * 8 + 8 * 2)
+
+
+def _mlp(width: int, activation: str):  # noqa: ANN202
+    from genomes import layer_gene
+
+    return layer_gene("mlp", width=width, activation=activation)

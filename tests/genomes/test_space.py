@@ -16,7 +16,7 @@ from genomes import FloatRange, IntRange, Problem, SearchSpace, SearchSpaceError
         ({"families": ("transformer",)}, r"space.families has unknown choice"),
         ({"lr": FloatRange(0.0, 0.1, log=True)}, r"space.lr"),
         ({"dropout": FloatRange(0.0, 1.5)}, r"space.dropout must lie within"),
-        ({"batch_sizes": (0, 32)}, r"space.batch_sizes must be positive"),
+        ({"batch_sizes": (0, 32)}, r"space.batch_sizes must hold values >= 1; got \[0, 32\]"),
     ],
 )
 def test_bad_space_names_the_key_and_allowed_values(kwargs, message) -> None:

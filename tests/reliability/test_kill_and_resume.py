@@ -1,5 +1,5 @@
 """The search process killed with SIGKILL at chosen points (a real signal, sent by the process
-to itself at a checkpoint: ``automl.faults``), then resumed: the budget completes, nothing
+to itself at a checkpoint: ``automl.run.faults``), then resumed: the budget completes, nothing
 finished is lost, no genome is trained twice, and the store stays intact."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from automl.faults import KILL_AT
+from automl.run.faults import KILL_AT
 from tests.cli import automl
 
 BUDGET = 6

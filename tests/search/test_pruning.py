@@ -5,8 +5,16 @@ import heapq
 import numpy as np
 
 from evaluators import TrialRequest, TrialResult, TrialStatus
-from genomes import Genome, Problem, SearchSpace, make_toolbox
-from search import MOASHAPruner, PruningSettings, SearchSettings, make_search
+from genomes import Problem, SearchSpace
+from search import (
+    MOASHAPruner,
+    PruningSettings,
+    SearchEngine,
+    SearchSettings,
+    StrategyContext,
+    make_strategy,
+)
+from tests.search.fakes import Recorder
 
 
 def test_rungs_are_geometric() -> None:
@@ -83,21 +91,13 @@ class EpochClockEvaluator:
             heapq.heappush(self._events, (finish + 1.0, trial_id, epoch + 1, quality))
 
 
-class NullObserver:
-    def trial_started(self, trial_id: int, genome: Genome) -> None:
-        pass
-
-    def trial_finished(self, result: TrialResult, genome: Genome) -> None:
-        pass
-
-
 def test_search_with_pruning_stops_exactly_the_trials_outside_the_best_third_at_a_rung() -> None:
     eta, trials, epochs = 3, 60, 27
     pruner = MOASHAPruner(PruningSettings(min_epochs=1, eta=eta))
     evaluator = EpochClockEvaluator(capacity=4, report=pruner.report, epochs=epochs)
-    toolbox = make_toolbox(SearchSpace(), Problem((8,), 3), (1.0, -1.0))
     settings = SearchSettings(population=8, evaluations=trials, seed=1)
-    make_search(toolbox, settings, evaluator, NullObserver()).run()
+    strategy = make_strategy(StrategyContext(SearchSpace(), Problem((8,), 3), settings))
+    SearchEngine(strategy, settings, evaluator, Recorder()).run()
 
     at_rung: dict[int, list[float]] = {}
     stopped = set()

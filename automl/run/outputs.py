@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from automl.plotting import pyplot
-from automl.store import TRAINED, TrialRecord
+from automl.run.store import TrialRecord
+from evaluators import TRAINED
 
 TRIAL_COLUMNS = (
     "trial_id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 import time
 from pathlib import Path
 
@@ -10,12 +11,12 @@ import numpy as np
 
 from automl.config import Config
 from automl.errors import storage_errors
-from automl.faults import checkpoint
-from automl.front import pareto_front
-from automl.progress import SearchProgress
-from automl.rundir import weights_path
-from automl.store import FINISHED, TRAINED, RunStore, TrialRecord
-from evaluators import TrialResult, TrialStatus
+from automl.run.faults import checkpoint
+from automl.run.front import pareto_front
+from automl.run.progress import SearchProgress
+from automl.run.rundir import weights_path
+from automl.run.store import RunStore, TrialRecord
+from evaluators import FINISHED, TRAINED, TrialResult, TrialStatus
 from genomes import Genome
 from search import hypervolume, objective_values, reference_scales
 
@@ -37,12 +38,12 @@ class RunRecorder:
         self._progress = progress
         records = store.trials()
         self.finished = sum(r.status in FINISHED for r in records)
-        self.failed = sum(r.status == "FAILED" for r in records)
+        self.failed = sum(r.status is TrialStatus.FAILED for r in records)
         self._started = min((r.started_at for r in records), default=time.time())
 
-    def trial_started(self, trial_id: int, genome: Genome) -> None:
+    def trial_started(self, trial_id: int, genome: Genome, notes: Mapping[str, float]) -> None:
         with storage_errors(f"trial {trial_id} into {self._run_dir}"):
-            self._store.trial_started(trial_id, genome)
+            self._store.trial_started(trial_id, genome, notes)
         checkpoint("trial_started")
 
     def trial_finished(self, result: TrialResult, genome: Genome) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from automl.store import TRAINED, TrialRecord
+from automl.run.store import TrialRecord
+from evaluators import TRAINED
 from search import Constraints, non_dominated, objective_values, to_minimization
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from automl.plotting import pyplot
 
 if TYPE_CHECKING:
-    from automl.study import StudyRow, StudySetting
+    from automl.study.measure import StudyRow, StudySetting
 
 
 def plot_study(path: Path, rows: list[StudyRow], budgets_ms: list[float]) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from automl.finished_run import FinishedRun
-from automl.outputs import write_rows
-from automl.study_plot import plot_study
+from automl.run.finished import FinishedRun
+from automl.run.outputs import write_rows
+from automl.study.plot import plot_study
 from evaluators import (
     DeviceError,
     DriftTracker,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from automl.errors import RunDirectoryError
-from automl.finished_run import FinishedRun
-from automl.store import TrialRecord
+from automl.run.finished import FinishedRun
+from automl.run.store import TrialRecord
 
 PICKS = ("knee", "accuracy", "latency")
 

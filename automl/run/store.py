@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import RunDirectoryError
-from evaluators import TrialResult, TrialStatus
+from evaluators import FINISHED, TrialResult, TrialStatus
 from genomes import Genome
 from search import PastTrial
 
@@ -23,9 +24,6 @@ REFERENCE_KEY = "latency_reference_ms"
 """The meta key of the 3 x 512 reference MLP's latency, measured once at the run's start."""
 PROBLEM_KEY = "problem"
 """The meta key of the data's input shape and class names (JSON), for reading the run later."""
-TRAINED = ("COMPLETE", "PRUNED")
-"""Statuses of trials that produced a trained network (and weights)."""
-FINISHED = (*TRAINED, "FAILED")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +44,8 @@ CREATE TABLE IF NOT EXISTS trials (
     error TEXT,
     worker INTEGER,
     started_at REAL NOT NULL,
-    finished_at REAL
+    finished_at REAL,
+    notes TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS hypervolume (
     evaluations INTEGER PRIMARY KEY,
@@ -56,10 +55,14 @@ CREATE TABLE IF NOT EXISTS hypervolume (
 """
 
 
+_ADDED_COLUMNS = {"notes": "TEXT NOT NULL DEFAULT '{}'"}
+"""Columns added to ``trials`` since the first store format; older stores gain them on open."""
+
+
 @dataclass(frozen=True, slots=True)
 class TrialRecord:
     trial_id: int
-    status: str
+    status: TrialStatus
     genome: str
     genome_hash: str
     val_accuracy: float | None
@@ -75,9 +78,23 @@ class TrialRecord:
     worker: int | None
     started_at: float
     finished_at: float | None
+    notes: str = "{}"
+    """JSON: what the strategy said when it asked for the trial (``ask_seconds``, its
+    predictions)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> TrialRecord:
+        values = {name: row[name] for name in row.keys() if name in _RECORD_FIELDS}
+        values["status"] = TrialStatus(values["status"])
+        return cls(**values)
+
+
+_RECORD_FIELDS = frozenset(f.name for f in fields(TrialRecord))
 
 
 class RunStore:
@@ -90,11 +107,13 @@ class RunStore:
             self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
         else:
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
         try:
             if not read_only:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(_SCHEMA)
+                self._add_missing_columns()
             version = self._db.execute(
                 "SELECT value FROM meta WHERE key='schema_version'"
             ).fetchone()
@@ -112,6 +131,12 @@ class RunStore:
                 f"this program supports ({STORE_SCHEMA_VERSION})"
             )
 
+    def _add_missing_columns(self) -> None:
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(trials)")}
+        for name, declaration in _ADDED_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE trials ADD COLUMN {name} {declaration}")
+
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return None if row is None else row[0]
@@ -119,13 +144,23 @@ class RunStore:
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def trial_started(self, trial_id: int, genome: Genome) -> None:
-        """A new trial, or an unfinished one submitted again after a resume."""
+    def trial_started(
+        self, trial_id: int, genome: Genome, notes: Mapping[str, float] | None = None
+    ) -> None:
+        """A new trial, or an unfinished one submitted again after a resume (which keeps
+        its notes)."""
         self._db.execute(
-            "INSERT INTO trials (trial_id, status, genome, genome_hash, started_at) "
-            "VALUES (?, 'RUNNING', ?, ?, ?) ON CONFLICT(trial_id) DO UPDATE SET "
-            "status='RUNNING', started_at=excluded.started_at, finished_at=NULL",
-            (trial_id, genome.to_json(), genome.hash(), time.time()),
+            "INSERT INTO trials (trial_id, status, genome, genome_hash, started_at, notes) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(trial_id) DO UPDATE SET "
+            "status=excluded.status, started_at=excluded.started_at, finished_at=NULL",
+            (
+                trial_id,
+                TrialStatus.RUNNING.value,
+                genome.to_json(),
+                genome.hash(),
+                time.time(),
+                json.dumps(dict(notes or {}), sort_keys=True),
+            ),
         )
 
     def trial_finished(self, result: TrialResult) -> None:
@@ -153,27 +188,35 @@ class RunStore:
     def mark_interrupted(self) -> None:
         """Trials left RUNNING by a stop were not finished; say so rather than leave them."""
         self._db.execute(
-            "UPDATE trials SET status='INTERRUPTED', finished_at=? WHERE status='RUNNING'",
-            (time.time(),),
+            "UPDATE trials SET status=?, finished_at=? WHERE status=?",
+            (TrialStatus.INTERRUPTED.value, time.time(), TrialStatus.RUNNING.value),
         )
 
     def set_test_accuracy(self, trial_id: int, accuracy: float) -> None:
         self._db.execute("UPDATE trials SET test_accuracy=? WHERE trial_id=?", (accuracy, trial_id))
 
-    def trials(self, *statuses: str) -> list[TrialRecord]:
+    def trials(self, *statuses: TrialStatus) -> list[TrialRecord]:
         """All trials, or those with one of ``statuses``, by id."""
         query = "SELECT * FROM trials"
-        args: tuple[Any, ...] = statuses
+        args = tuple(status.value for status in statuses)
         if statuses:
             query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
-        return [TrialRecord(*row) for row in self._db.execute(query + " ORDER BY trial_id", args)]
+        rows = self._db.execute(query + " ORDER BY trial_id", args)
+        return [TrialRecord.from_row(row) for row in rows]
+
+    def trial(self, trial_id: int) -> TrialRecord | None:
+        row = self._db.execute("SELECT * FROM trials WHERE trial_id=?", (trial_id,)).fetchone()
+        return None if row is None else TrialRecord.from_row(row)
 
     def past_trials(self) -> list[PastTrial]:
-        """Every trial as the search engine resumes it: finished ones with their result,
-        unfinished ones (RUNNING, INTERRUPTED) without."""
-        return [
-            PastTrial(r.trial_id, Genome.from_json(r.genome), _result(r)) for r in self.trials()
-        ]
+        """Every trial as the search engine resumes it: finished ones with their result, in
+        the order they finished (the order the strategy was told them), then unfinished ones
+        (RUNNING, INTERRUPTED) without."""
+        records = sorted(
+            self.trials(),
+            key=lambda r: (not r.status.finished, r.finished_at or 0.0, r.trial_id),
+        )
+        return [PastTrial(r.trial_id, Genome.from_json(r.genome), _result(r)) for r in records]
 
     def add_hypervolume(self, evaluations: int, seconds: float, value: float) -> None:
         self._db.execute(
@@ -181,7 +224,10 @@ class RunStore:
         )
 
     def hypervolume_history(self) -> list[tuple[int, float, float]]:
-        return list(self._db.execute("SELECT * FROM hypervolume ORDER BY evaluations"))
+        rows = self._db.execute(
+            "SELECT evaluations, seconds, value FROM hypervolume ORDER BY evaluations"
+        )
+        return [(row["evaluations"], row["seconds"], row["value"]) for row in rows]
 
     def close(self) -> None:
         self._db.close()
@@ -198,7 +244,7 @@ def _result(record: TrialRecord) -> TrialResult | None:
         return None
     return TrialResult(
         trial_id=record.trial_id,
-        status=TrialStatus(record.status),
+        status=record.status,
         val_accuracy=record.val_accuracy,
         latency_ms=record.latency_ms,
         latency_spread=record.latency_spread,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from automl.importance import MIN_TRIALS, GeneImportance
-from automl.report_table import describe_genome
-from automl.store import TrialRecord
+from automl.report.importance import MIN_TRIALS, GeneImportance
+from automl.report.table import describe_genome
+from automl.run.store import TrialRecord
 from genomes import Genome
 
 _CAPTIONS = {

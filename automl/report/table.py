@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from automl.store import TrialRecord
+from automl.run.store import TrialRecord
 from genomes import Genome
 
 

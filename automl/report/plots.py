@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from automl.plotting import pyplot
-from automl.store import TrialRecord
+from automl.run.store import TrialRecord
 
 
 @contextmanager

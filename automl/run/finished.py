@@ -9,9 +9,10 @@ from pathlib import Path
 
 from automl.config import Config, load_config
 from automl.errors import RunDirectoryError
-from automl.front import pareto_front
-from automl.rundir import CONFIG_FILE, STORE_FILE, weights_path
-from automl.store import PROBLEM_KEY, REFERENCE_KEY, TRAINED, RunStore, TrialRecord
+from automl.run.front import pareto_front
+from automl.run.rundir import CONFIG_FILE, STORE_FILE, weights_path
+from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord
+from evaluators import TRAINED
 from genomes import Genome, GraphModule, Problem, genome_to_graph
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from automl.errors import storage_errors
-from automl.finished_run import FinishedRun
-from automl.store import TrialRecord
+from automl.run.finished import FinishedRun
+from automl.run.store import TrialRecord
 from genomes import Genome, generate_source, genome_to_graph
 
 _CHECK_BATCH = 4

@@ -6,17 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from automl.faults import checkpoint
-from automl.finished_run import FinishedRun
-from automl.importance import gene_importance
-from automl.outputs import plot_pareto
-from automl.report_html import ReportContent, render_report
-from automl.report_plots import atomic_path, plot_curves, plot_hypervolume
-from automl.store import FINISHED, TRAINED, TrialRecord
+from automl.report.html import ReportContent, render_report
+from automl.report.importance import gene_importance
+from automl.report.plots import atomic_path, plot_curves, plot_hypervolume
+from automl.run.faults import checkpoint
+from automl.run.finished import FinishedRun
+from automl.run.outputs import plot_pareto
+from automl.run.store import TrialRecord
+from evaluators import FINISHED, TRAINED, TrialStatus
 
 REPORT_FILE = "report.html"
 FIGURES = ("pareto", "hypervolume", "curves")
-_STATUSES = ("COMPLETE", "PRUNED", "FAILED", "INTERRUPTED", "RUNNING")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class RunStatistics:
     result (at least 1); the wall span runs from the first start to the last finish, so a
     resumed run's pause counts as idle time."""
 
-    counts: dict[str, int]
+    counts: dict[TrialStatus, int]
     workers: int
     train_seconds: float
     wall_seconds: float
@@ -46,7 +46,7 @@ class RunStatistics:
         return [
             ("trials", str(sum(self.counts.values()))),
             ("finished", str(self.finished)),
-            *((status.lower(), str(self.counts[status])) for status in _STATUSES),
+            *((status.value.lower(), str(self.counts[status])) for status in TrialStatus),
             ("workers", str(self.workers)),
             ("worker utilisation", "-" if utilisation is None else f"{utilisation:.1%}"),
             ("total training time", _duration(self.train_seconds)),
@@ -63,7 +63,7 @@ def _duration(seconds: float) -> str:
 
 
 def run_statistics(records: list[TrialRecord]) -> RunStatistics:
-    counts = {status: sum(r.status == status for r in records) for status in _STATUSES}
+    counts = {status: sum(r.status is status for r in records) for status in TrialStatus}
     finishes = [r.finished_at for r in records if r.finished_at is not None]
     wall = max(finishes) - min(r.started_at for r in records) if finishes else 0.0
     return RunStatistics(
@@ -94,7 +94,7 @@ def write_report(run: FinishedRun) -> list[Path]:
         figures=figures,
         front=run.front,
         statistics=run_statistics(run.records).rows(),
-        importance=gene_importance(run.records),
+        importance=gene_importance(run.records, run.config.search_space(), run.problem),
         trained=sum(r.status in TRAINED for r in run.records),
     )
     report = run.run_dir / REPORT_FILE

@@ -8,21 +8,20 @@ from collections import Counter
 
 from rich.console import Console
 
-from automl.finished_run import FinishedRun
-from automl.report_table import front_table
-from automl.rundir import search_running
-
-_STATUS_ORDER = ("COMPLETE", "PRUNED", "FAILED", "RUNNING", "INTERRUPTED")
+from automl.report.table import front_table
+from automl.run.finished import FinishedRun
+from automl.run.rundir import search_running
+from evaluators import TrialStatus
 
 
 def print_status(run: FinishedRun, console: Console) -> None:
     counts = Counter(r.status for r in run.records)
     budget = run.config.search.evaluations
-    finished = counts["COMPLETE"] + counts["PRUNED"] + counts["FAILED"]
+    finished = sum(n for status, n in counts.items() if status.finished)
     state = "running" if search_running(run.run_dir) else "not running"
     console.print(f"[bold]{run.run_dir}[/]: search {state}; {finished} of {budget} trials finished")
     console.print(
-        "  " + ", ".join(f"{counts[s]} {s.lower()}" for s in _STATUS_ORDER if counts[s])
+        "  " + ", ".join(f"{counts[s]} {s.value.lower()}" for s in TrialStatus if counts[s])
         or "  no trials yet"
     )
     started = [r.started_at for r in run.records]

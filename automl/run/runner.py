@@ -13,12 +13,12 @@ from rich.console import Console
 from automl.config import Config, write_config
 from automl.data import DatasetSplits, load_dataset
 from automl.errors import StorageError, storage_errors
-from automl.faults import checkpoint
-from automl.front import pareto_front
-from automl.outputs import PARETO_COLUMNS, TRIAL_COLUMNS, plot_pareto, write_csv
-from automl.progress import SearchProgress
-from automl.recorder import RunRecorder
-from automl.rundir import (
+from automl.run.faults import checkpoint
+from automl.run.front import pareto_front
+from automl.run.outputs import PARETO_COLUMNS, TRIAL_COLUMNS, plot_pareto, write_csv
+from automl.run.progress import SearchProgress
+from automl.run.recorder import RunRecorder
+from automl.run.rundir import (
     CONFIG_FILE,
     STORE_FILE,
     WEIGHTS_DIR,
@@ -27,19 +27,21 @@ from automl.rundir import (
     check_resumable,
     weights_path,
 )
-from automl.store import FINISHED, PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord, problem_json
+from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord, problem_json
 from evaluators import (
+    FINISHED,
     EvaluationSettings,
     Reporter,
     TrainingData,
+    TrialStatus,
     accuracy_of,
     build_model,
     calibrate,
     make_pool,
     resolve_slots,
 )
-from genomes import Genome, make_toolbox
-from search import OBJECTIVES, MOASHAPruner, PastTrial, make_search
+from genomes import Genome
+from search import MOASHAPruner, PastTrial, SearchEngine, StrategyContext, make_strategy
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class RunSummary:
     front: list[TrialRecord]
     finished: int
     failed: int
+    stop_reason: str | None = None
+    """Why the search stopped before its budget, if it did for a reason of its own."""
 
 
 def run_search(config: Config, run_dir: Path, console: Console, resume: bool = False) -> RunSummary:
@@ -78,8 +82,7 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
         )
         data = splits.training_data()
         evaluation = latency_calibrated(config, store, splits.problem.input_shape)
-        weights = [OBJECTIVES.get(name).weight for name in settings.objectives]
-        toolbox = make_toolbox(space, splits.problem, weights)
+        strategy = make_strategy(StrategyContext(space, splits.problem, settings))
         reporter = pruner_for(config, past)
         try:
             with (
@@ -97,7 +100,9 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
             ):
                 recorder = RunRecorder(store, run_dir, config, progress)
                 progress.update(recorder.finished, None, 0, recorder.failed)
-                make_search(toolbox, settings, pool, recorder, past).run()
+                engine = SearchEngine(strategy, settings, pool, recorder, past)
+                engine.run()
+                stop_reason = engine.stop_reason
         except BaseException:
             # Ctrl-C or a full disk: keep what can be kept, then report the first failure
             with contextlib.suppress(StorageError), storage_errors("the outputs"):
@@ -108,9 +113,9 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
             front = finalize_run(run_dir, store, config, splits, data)
         records = store.trials()
         store.close()
-    failed = sum(r.status == "FAILED" for r in records)
+    failed = sum(r.status is TrialStatus.FAILED for r in records)
     finished = sum(r.status in FINISHED for r in records)
-    return RunSummary(run_dir, front, finished, failed)
+    return RunSummary(run_dir, front, finished, failed, stop_reason)
 
 
 def pruner_for(config: Config, past: list[PastTrial]) -> Reporter | None:

@@ -1,0 +1,1 @@
+"""``automl report``: the self-contained HTML report, its figures, tables and gene importance."""
