@@ -92,6 +92,10 @@ class PruningConfig(_Section):
     enabled: bool = True
     min_epochs: int = Field(1, ge=1)
     eta: int = Field(3, ge=2)
+    min_correlation: float = Field(0.7, ge=-1.0, le=1.0)
+    """A rung prunes only while its accuracy ranks trials as their final accuracy does."""
+    min_pairs: int = Field(6, ge=3)
+    """Finished trials past a rung before it may prune."""
 
 
 class SearchConfig(_Section):
@@ -209,7 +213,7 @@ class Config(_Section):
 
     def pruning_settings(self) -> PruningSettings:
         p = self.search.pruning
-        return PruningSettings(p.enabled, p.min_epochs, p.eta)
+        return PruningSettings(p.enabled, p.min_epochs, p.eta, p.min_correlation, p.min_pairs)
 
     def evaluation_settings(self, device: str = "cpu") -> EvaluationSettings:
         e, lat = self.evaluator, self.latency

@@ -23,6 +23,7 @@ from evaluators.trainer import TrainOutcome, TrainSettings, accuracy_of, build_m
 from evaluators.trial import (
     FINISHED,
     TRAINED,
+    EpochReport,
     TrialRequest,
     TrialResult,
     TrialStatus,
@@ -37,6 +38,7 @@ from evaluators.worker import (
 )
 
 __all__ = [
+    "EpochReport",
     "FINISHED",
     "TRAINED",
     "BACKENDS",

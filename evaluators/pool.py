@@ -59,8 +59,7 @@ class LocalPool(WorkerPool):
         evaluate: TrialFunction = evaluate_trial,
         reporter: Reporter | None = None,
     ) -> None:
-        super().__init__(devices)
-        self._reporter = reporter
+        super().__init__(devices, reporter)
         self._data = data
         self._settings = settings
         self._timeout = trial_timeout
@@ -133,7 +132,7 @@ class LocalPool(WorkerPool):
             worker.started = time.monotonic()
             return None
         if isinstance(message, tuple) and message[0] == REPORT:
-            worker.connection.send(self._reporter(*message[1:]))
+            worker.connection.send(self._reporter.report(message[1]))
             return None
         return self._finish(slot, message)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
 from evaluators.scheduler import Slot, SlotScheduler
 from evaluators.trial import TrialRequest, TrialResult, TrialStatus
+from evaluators.worker import Reporter
 
 POLL_SECONDS = 0.1
 
@@ -16,8 +18,9 @@ class WorkerPool(ABC):
     """Template for a backend: ``next_result`` waits through ``_poll``, which a backend writes
     to return a finished trial (or a FAILED one for a dead or overdue worker) or None."""
 
-    def __init__(self, devices: Sequence[str]) -> None:
+    def __init__(self, devices: Sequence[str], reporter: Reporter | None = None) -> None:
         self._scheduler = SlotScheduler(devices)
+        self._reporter = reporter
 
     @property
     def capacity(self) -> int:
@@ -37,6 +40,7 @@ class WorkerPool(ABC):
         while deadline is None or time.monotonic() < deadline:
             result = self._poll(POLL_SECONDS)
             if result is not None:
+                self._record(result)
                 return result
         return None
 
@@ -68,6 +72,11 @@ class WorkerPool(ABC):
         self._scheduler.release(result.trial_id)
         self._dispatch()
         return result
+
+    def _record(self, result: TrialResult) -> None:
+        """Tell the reporter (the pruner) that a trial has finished, weights left out."""
+        if self._reporter is not None:
+            self._reporter.record(dataclasses.replace(result, weights=None))
 
     @staticmethod
     def _failure(slot: Slot, began: float, reason: str) -> TrialResult:

@@ -8,6 +8,7 @@ authentication or dashboard, so nothing lands in the user's home; it is shut dow
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
@@ -21,7 +22,7 @@ from evaluators.latency import prime_drift
 from evaluators.optional import import_optional
 from evaluators.pool_base import WorkerPool
 from evaluators.scheduler import Slot
-from evaluators.trial import TrialRequest, TrialResult
+from evaluators.trial import EpochReport, TrialRequest, TrialResult
 from evaluators.worker import (
     EvaluationSettings,
     Reporter,
@@ -44,8 +45,6 @@ class RayWorker:
         evaluate: TrialFunction,
         reports: Any = None,
     ) -> None:
-        import dataclasses
-
         import ray
         import torch
 
@@ -61,7 +60,7 @@ class RayWorker:
         self._evaluate = evaluate
         self._state = WorkerState()
         if reports is not None:  # a ReportDesk actor: the pruner lives there
-            self._state.report = lambda *report: ray.get(reports.report.remote(*report))
+            self._state.report = lambda report: ray.get(reports.report.remote(report))
         if settings.latency.reference_ms is not None:
             prime_drift(self._state.drift, data.problem.input_shape, settings.latency)
 
@@ -76,8 +75,11 @@ class ReportDesk:
     def __init__(self, reporter: Reporter) -> None:
         self._reporter = reporter
 
-    def report(self, trial_id: int, epoch: int, accuracy: float, latency_ms: float) -> bool:
-        return self._reporter(trial_id, epoch, accuracy, latency_ms)
+    def report(self, report: EpochReport) -> bool:
+        return self._reporter.report(report)
+
+    def record(self, result: TrialResult) -> None:
+        self._reporter.record(result)
 
 
 class RayPool(WorkerPool):
@@ -102,7 +104,7 @@ class RayPool(WorkerPool):
         self._data_ref = self._ray.put(data)
         self._settings, self._evaluate = settings, evaluate
         self._reports = None
-        if reporter is not None:
+        if reporter is not None:  # the reporter lives in the desk actor, not in this process
             self._reports = self._ray.remote(ReportDesk).options(num_cpus=0).remote(reporter)
         per_device = Counter(devices)
         self._gpu_share = {d: 1.0 / n for d, n in per_device.items() if d.startswith("cuda")}
@@ -114,6 +116,11 @@ class RayPool(WorkerPool):
             self._ray.kill(actor)
         if self._owns_ray:
             self._ray.shutdown()
+
+    def _record(self, result: TrialResult) -> None:
+        """The reporter lives in the desk actor: tell it there."""
+        if self._reports is not None:
+            self._reports.record.remote(dataclasses.replace(result, weights=None))
 
     def _poll(self, seconds: float) -> TrialResult | None:
         if self._running:

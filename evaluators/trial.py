@@ -64,6 +64,20 @@ class TrialResult:
     weights: bytes | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class EpochReport:
+    """What a worker reports after each epoch: the validation accuracy so far, with what was
+    measured before training (latency, parameters, FLOPs), so that a pruner can rank the
+    trial on whichever objectives the search has."""
+
+    trial_id: int
+    epoch: int
+    val_accuracy: float
+    latency_ms: float | None = None
+    params: int | None = None
+    flops: int | None = None
+
+
 def trial_seed(search_seed: int, trial_id: int) -> int:
     """A per-trial seed that depends only on the search seed and the trial id, not the worker."""
     return int(np.random.SeedSequence([search_seed, trial_id]).generate_state(1)[0])

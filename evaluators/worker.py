@@ -11,19 +11,20 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from typing import Protocol
 
 import torch
 
 from evaluators.data import TrainingData
 from evaluators.latency import DriftTracker, LatencySettings, measure_latency, prime_drift
 from evaluators.trainer import TrainSettings, build_model, train
-from evaluators.trial import TrialRequest, TrialResult, TrialStatus
+from evaluators.trial import EpochReport, TrialRequest, TrialResult, TrialStatus
 from genomes import Genome, count_flops, count_params, genome_to_graph
 
 STARTED = "started"
 """What a worker sends when it begins a trial."""
 REPORT = "report"
-"""The tag of a worker's per-epoch report: (REPORT, trial id, epoch, accuracy, latency)."""
+"""The tag of a worker's per-epoch report: (REPORT, EpochReport)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +42,13 @@ TrialFunction = Callable[
 """What a worker runs per trial; a module-level function so that it can be sent to a worker."""
 
 
-Reporter = Callable[[int, int, float, float], bool]
-"""(trial id, epoch, validation accuracy, latency ms) -> whether the trial goes on."""
+class Reporter(Protocol):
+    """Where epochs are reported (a pruner): ``report`` answers whether the trial goes on;
+    ``record`` is told every finished trial (its whole curve), so the answers can learn."""
+
+    def report(self, report: EpochReport) -> bool: ...
+
+    def record(self, result: TrialResult) -> None: ...
 
 
 @dataclass
@@ -53,7 +59,7 @@ class WorkerState:
 
     latency_cache: dict[str, tuple[float, float]] = field(default_factory=dict)
     drift: DriftTracker = field(default_factory=DriftTracker)
-    report: Reporter | None = None
+    report: Callable[[EpochReport], bool] | None = None
 
 
 def evaluate_trial(
@@ -73,13 +79,16 @@ def evaluate_trial(
     state = state if state is not None else WorkerState()
     try:
         graph = genome_to_graph(genome, data.problem)
+        params, flops = count_params(graph), count_flops(graph)
         latency_ms, spread = _latency(genome, data, settings, state)
         on_epoch = None
         if state.report is not None:
             report = state.report
 
             def on_epoch(epoch: int, accuracy: float) -> bool:
-                return report(request.trial_id, epoch, accuracy, latency_ms)
+                return report(
+                    EpochReport(request.trial_id, epoch, accuracy, latency_ms, params, flops)
+                )
 
         outcome = train(genome, data, settings.train, request.seed, on_epoch)
         buffer = io.BytesIO()
@@ -101,8 +110,8 @@ def evaluate_trial(
         val_accuracy=outcome.val_accuracy,
         latency_ms=latency_ms,
         latency_spread=spread,
-        params=count_params(graph),
-        flops=count_flops(graph),
+        params=params,
+        flops=flops,
         epochs=outcome.epochs,
         seconds=time.perf_counter() - started,
         curve=outcome.curve,
@@ -151,8 +160,8 @@ def worker_main(
     state = WorkerState()
     if pruning:
 
-        def ask(trial_id: int, epoch: int, accuracy: float, latency_ms: float) -> bool:
-            connection.send((REPORT, trial_id, epoch, accuracy, latency_ms))
+        def ask(report: EpochReport) -> bool:
+            connection.send((REPORT, report))
             return bool(connection.recv())
 
         state.report = ask

@@ -1,10 +1,18 @@
-"""Multi-objective asynchronous successive halving (MO-ASHA), which Optuna still lacks.
+"""Multi-objective asynchronous successive halving (MO-ASHA), which Optuna still lacks, checked
+online against the learning curves it sees.
 
 Rungs sit at geometric epochs (``min_epochs * eta**k``: 1, 3, 9, 27 for eta 3). When a trial
 reaches a rung it is compared with every trial that reached that rung before it, by
-non-dominated sorting and crowding on (accuracy at the rung, latency); it goes on only if it
-is in the best ``1 / eta`` of them. While a rung holds fewer than ``eta`` trials there is too
-little to judge and every trial goes on.
+non-dominated sorting and crowding on the search's objectives (accuracy at the rung, and the
+others, which are known before training); it goes on only if it is in the best ``1 / eta`` of
+them. While a rung holds fewer than ``eta`` trials there is too little to judge and every
+trial goes on.
+
+A rung prunes only once it has earned trust: every finished trial that passed it gives a
+pair (accuracy at the rung, final accuracy); until ``min_pairs`` pairs exist, or while their
+Spearman rank correlation is below ``min_correlation``, the rung lets every trial through.
+On data where accuracy rises slowly the early rungs correlate poorly with the end, so pruning
+moves to the later rungs by itself; the correlations are kept for the report.
 """
 
 from __future__ import annotations
@@ -13,8 +21,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import spearmanr
 
+from evaluators import EpochReport, TrialResult, TrialStatus
 from search.nsga2 import rank_population
+from search.objectives import objective_values, to_minimization
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,14 +33,35 @@ class PruningSettings:
     enabled: bool = True
     min_epochs: int = 1
     eta: int = 3
+    min_correlation: float = 0.7
+    """A rung whose rank correlation with final accuracy is below this prunes nothing."""
+    min_pairs: int = 6
+    """Finished trials past a rung before its correlation is trusted."""
+
+
+@dataclass(frozen=True, slots=True)
+class RungHealth:
+    """What a rung has shown so far: how many finished trials passed it, the Spearman
+    correlation of their rung accuracy with their final accuracy (None below 3 pairs), and
+    whether it prunes now."""
+
+    epoch: int
+    pairs: int
+    correlation: float | None
+    active: bool
 
 
 class MOASHAPruner:
-    """Decides, epoch by epoch, whether a trial goes on. ``report`` is what workers call."""
+    """Decides, epoch by epoch, whether a trial goes on (``report``), and learns from every
+    finished trial (``record``). Both are what a worker pool calls."""
 
-    def __init__(self, settings: PruningSettings) -> None:
+    def __init__(
+        self, settings: PruningSettings, objectives: tuple[str, ...] = ("accuracy", "latency")
+    ) -> None:
         self._settings = settings
-        self._rungs: dict[int, dict[int, tuple[float, float]]] = {}
+        self._objectives = objectives
+        self._rungs: dict[int, dict[int, np.ndarray]] = {}
+        self._pairs: dict[int, dict[int, tuple[float, float]]] = {}
         self.pruned: set[int] = set()
 
     def is_rung(self, epoch: int) -> bool:
@@ -39,26 +71,52 @@ class MOASHAPruner:
         level = math.log(ratio, self._settings.eta)
         return abs(level - round(level)) < 1e-9
 
-    def replay(self, trial_id: int, curve: tuple[float, ...], latency_ms: float) -> None:
-        """Put a finished trial of an earlier session back on the rungs it reached."""
-        for epoch, accuracy in enumerate(curve, start=1):
-            if self.is_rung(epoch):
-                self._rungs.setdefault(epoch, {})[trial_id] = (accuracy, latency_ms)
+    def _costs(self, measured: EpochReport | TrialResult, accuracy: float) -> np.ndarray:
+        report = EpochReport(-1, 0, accuracy, measured.latency_ms, measured.params, measured.flops)
+        values = objective_values(report, self._objectives)
+        return to_minimization(np.array(values), self._objectives)
 
-    def report(self, trial_id: int, epoch: int, accuracy: float, latency_ms: float) -> bool:
+    def record(self, result: TrialResult) -> None:
+        """A finished trial (of this session, or replayed on resume): its epochs at the rungs
+        join them (so later trials are judged against it), and where it went past a rung and
+        completed, its pair feeds that rung's correlation."""
+        if not result.status.trained or result.latency_ms is None:
+            return
+        final = max(result.curve, default=result.val_accuracy or 0.0)
+        for epoch, accuracy in enumerate(result.curve, start=1):
+            if not self.is_rung(epoch):
+                continue
+            self._rungs.setdefault(epoch, {})[result.trial_id] = self._costs(result, accuracy)
+            if result.status is TrialStatus.COMPLETE and len(result.curve) > epoch:
+                self._pairs.setdefault(epoch, {})[result.trial_id] = (accuracy, final)
+
+    def health(self) -> list[RungHealth]:
+        """Every rung reached so far, earliest first."""
+        return [self._health(epoch) for epoch in sorted(self._rungs)]
+
+    def _health(self, epoch: int) -> RungHealth:
+        pairs = list(self._pairs.get(epoch, {}).values())
+        correlation = None
+        if len(pairs) >= 3:
+            rho = spearmanr([p[0] for p in pairs], [p[1] for p in pairs]).statistic
+            correlation = float(rho) if np.isfinite(rho) else 0.0
+        trusted = correlation is None or correlation >= self._settings.min_correlation
+        active = len(pairs) >= self._settings.min_pairs and trusted
+        return RungHealth(epoch, len(pairs), correlation, active)
+
+    def report(self, report: EpochReport) -> bool:
         """Record the trial at this epoch's rung (if any); False means: stop it now."""
-        if not self._settings.enabled or not self.is_rung(epoch):
+        if not self._settings.enabled or not self.is_rung(report.epoch):
             return True
-        rung = self._rungs.setdefault(epoch, {})
-        rung[trial_id] = (accuracy, latency_ms)
-        if len(rung) < self._settings.eta:
+        rung = self._rungs.setdefault(report.epoch, {})
+        rung[report.trial_id] = self._costs(report, report.val_accuracy)
+        if len(rung) < self._settings.eta or not self._health(report.epoch).active:
             return True
         ids = list(rung)
-        objectives = np.array([[-rung[i][0], rung[i][1]] for i in ids])
-        ranking = rank_population(objectives)
+        ranking = rank_population(np.array([rung[i] for i in ids]))
         order = sorted(range(len(ids)), key=lambda k: (ranking.rank[k], -ranking.crowding[k]))
         keep = math.ceil(len(ids) / self._settings.eta)
-        goes_on = ids.index(trial_id) in order[:keep]
+        goes_on = ids.index(report.trial_id) in order[:keep]
         if not goes_on:
-            self.pruned.add(trial_id)
+            self.pruned.add(report.trial_id)
         return goes_on

@@ -31,7 +31,6 @@ from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord, 
 from evaluators import (
     FINISHED,
     EvaluationSettings,
-    Reporter,
     TrainingData,
     TrialStatus,
     accuracy_of,
@@ -118,17 +117,17 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
     return RunSummary(run_dir, front, finished, failed, stop_reason)
 
 
-def pruner_for(config: Config, past: list[PastTrial]) -> Reporter | None:
-    """The pruner's ``report``, its rungs refilled from past trials; None when pruning is
-    off."""
+def pruner_for(config: Config, past: list[PastTrial]) -> MOASHAPruner | None:
+    """The pruner, told every past trial (its rungs and correlations as they were); None when
+    pruning is off."""
     settings = config.pruning_settings()
     if not settings.enabled:
         return None
-    pruner = MOASHAPruner(settings)
+    pruner = MOASHAPruner(settings, tuple(config.objectives))
     for trial in past:
-        if trial.result is not None and trial.result.latency_ms is not None:
-            pruner.replay(trial.trial_id, trial.result.curve, trial.result.latency_ms)
-    return pruner.report
+        if trial.result is not None:
+            pruner.record(trial.result)
+    return pruner
 
 
 def latency_calibrated(

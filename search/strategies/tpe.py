@@ -126,8 +126,8 @@ def _only(domain: Domain) -> Any:
 class TPE(Strategy):
     """``TPESampler(multivariate=True, group=True)``; PRUNED trials are told as pruned and
     FAILED ones as failed (TPE models neither as good); the constraint violation is set as a
-    trial constraint, which TPE ranks feasible trials by. With ``search.initial: sobol`` the startup trials are Sobol points
-    enqueued into the study."""
+    trial constraint, which TPE ranks feasible trials by. With ``search.initial: sobol`` the
+    startup trials are Sobol points enqueued into the study."""
 
     def __init__(self, context: StrategyContext) -> None:
         super().__init__(context)

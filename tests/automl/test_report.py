@@ -14,6 +14,7 @@ import pytest
 from automl.report.builder import run_statistics, write_report
 from automl.report.importance import MIN_TRIALS
 from automl.run.finished import FinishedRun, open_run
+from evaluators import TrialStatus
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FIGURES = ("pareto.png", "hypervolume.png", "curves.png")
@@ -112,14 +113,24 @@ def test_statistics_formula(reported: FinishedRun) -> None:
     base = reported.records[0]
     records = [
         dataclasses.replace(
-            base, status="COMPLETE", worker=0, seconds=4.0, started_at=100.0, finished_at=104.0
-        ),
-        dataclasses.replace(
-            base, status="FAILED", worker=1, seconds=1.0, started_at=101.0, finished_at=102.0
+            base,
+            status=TrialStatus.COMPLETE,
+            worker=0,
+            seconds=4.0,
+            started_at=100.0,
+            finished_at=104.0,
         ),
         dataclasses.replace(
             base,
-            status="INTERRUPTED",
+            status=TrialStatus.FAILED,
+            worker=1,
+            seconds=1.0,
+            started_at=101.0,
+            finished_at=102.0,
+        ),
+        dataclasses.replace(
+            base,
+            status=TrialStatus.INTERRUPTED,
             worker=None,
             seconds=0.0,
             started_at=105.0,
@@ -128,7 +139,7 @@ def test_statistics_formula(reported: FinishedRun) -> None:
     ]
     stats = run_statistics(records)
     assert stats.finished == 2, f"COMPLETE and FAILED are finished; got {stats.finished}"
-    assert stats.counts["INTERRUPTED"] == 1, f"interrupted count wrong: {stats.counts}"
+    assert stats.counts[TrialStatus.INTERRUPTED] == 1, f"interrupted count wrong: {stats.counts}"
     assert stats.workers == 2, f"two distinct worker ids, got {stats.workers}"
     assert stats.wall_seconds == 10.0, f"first start to last finish is 10 s: {stats.wall_seconds}"
     assert stats.utilisation == pytest.approx(5.0 / 20.0), f"utilisation {stats.utilisation}"

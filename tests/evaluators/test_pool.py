@@ -7,7 +7,15 @@ import os
 import signal
 import time
 
-from evaluators import EvaluationSettings, LocalPool, TrainSettings, TrialRequest, TrialStatus
+from evaluators import (
+    EpochReport,
+    EvaluationSettings,
+    LocalPool,
+    TrainSettings,
+    TrialRequest,
+    TrialResult,
+    TrialStatus,
+)
 from genomes import Genome, layer_gene, train_gene
 
 ENDLESS = TrainSettings(max_epochs=100_000, patience=100_000)
@@ -66,15 +74,28 @@ def test_worker_killed_while_idle_is_replaced_before_its_next_trial(tiny_data) -
     assert second.status is TrialStatus.COMPLETE, second.error
 
 
-def _stop_at_second_epoch(trial_id: int, epoch: int, accuracy: float, latency_ms: float) -> bool:
-    assert latency_ms > 0, "reports must carry the latency, measured before training"
-    return epoch < 2
+class StopAtSecondEpoch:
+    """A reporter that stops every trial after its second epoch and keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.recorded: list[TrialResult] = []
+
+    def report(self, report: EpochReport) -> bool:
+        assert report.latency_ms > 0, "reports must carry the latency, measured before training"
+        assert report.params > 0 and report.flops > 0, "reports must carry params and FLOPs"
+        return report.epoch < 2
+
+    def record(self, result: TrialResult) -> None:
+        self.recorded.append(result)
 
 
 def test_reporter_prunes_a_trial_which_keeps_its_weights_and_curve(tiny_data) -> None:
     settings = EvaluationSettings(train=ENDLESS)
-    with LocalPool(tiny_data, settings, ["cpu"], reporter=_stop_at_second_epoch) as pool:
+    reporter = StopAtSecondEpoch()
+    with LocalPool(tiny_data, settings, ["cpu"], reporter=reporter) as pool:
         pool.submit(TrialRequest(0, _genome(8, 50), 0))
         result = next(pool.results())
+    assert [r.trial_id for r in reporter.recorded] == [0], "the reporter was not told the result"
+    assert reporter.recorded[0].weights is None, "weights were sent to the reporter"
     assert result.status is TrialStatus.PRUNED, result.error
     assert result.epochs == 2 and len(result.curve) == 2 and result.weights

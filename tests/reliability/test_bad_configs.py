@@ -4,6 +4,7 @@ rule and the value; exit code 2; no run directory."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,23 @@ BAD_CONFIGS = {
     ),
     "bad_family": (
         {"space": {"families": ["mlp", "rnn"]}},
-        r"`space.families.1`: input should be 'mlp' or 'cnn'; got 'rnn'",
+        r"space.families has unknown choice 'rnn'; allowed: \['mlp', 'cnn'\]",
+    ),
+    "bad_strategy": (
+        {"search": {"strategy": "cmaes"}},
+        r"`search.strategy`: must be one of \['nsga2', .*'tpe'.*\]; got 'cmaes'",
+    ),
+    "bad_initial_design": (
+        {"search": {"initial": "lhs"}},
+        r"`search.initial`: must be one of \['random', 'sobol'\]; got 'lhs'",
+    ),
+    "gene_value_of_another_kind": (
+        {"space": {"lr": ["fast", 0.1]}},
+        r"`space.lr.0`: input should be a valid number; got 'fast'; allowed: \[low, high\]",
+    ),
+    "choice_of_another_kind": (
+        {"space": {"batch_sizes": [16, "big"]}},
+        r"`space.batch_sizes.1`: input should be a valid integer.*got 'big'; allowed: .*int",
     ),
     "no_devices": (
         {"evaluator": {"devices": []}},
@@ -101,4 +118,14 @@ def test_missing_config_file(tmp_path: Path) -> None:
     code, message = _search(str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "run"))
     assert code == 2
     assert message == f"error: {tmp_path / 'nope.yaml'}: config file not found"
+    assert not (tmp_path / "run").exists()
+
+
+def test_tpe_without_its_extra_fails_with_one_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "optuna", None)  # as if Optuna were not installed
+    config = tmp_path / "tpe.yaml"
+    config.write_text(yaml.safe_dump({"search": {"strategy": "tpe"}}))
+    code, message = _search(str(config), "--out", str(tmp_path / "run"))
+    assert code == 2 and len(message.splitlines()) == 1, message
+    assert "pip install 'automl-evo[tpe]'" in message, message
     assert not (tmp_path / "run").exists()
