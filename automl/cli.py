@@ -204,9 +204,10 @@ def study(
     study_picks.csv, study.png) and pick the most accurate member per latency budget."""
     from automl.errors import storage_errors
     from automl.run.finished import open_run
-    from automl.study.measure import StudySetting, check_device, run_study, write_study
+    from automl.study.measure import StudySetting, run_study, write_study
+    from evaluators import check_device
 
-    check_device(device)
+    check_device(device, "--device")
     run = open_run(run_dir)
     settings = [StudySetting(device, b, t) for b in batch_sizes for t in threads]
     rows, picks = run_study(run, settings, budgets_ms or [], progress=click.echo)

@@ -96,6 +96,8 @@ class PruningConfig(_Section):
     """A rung prunes only while its accuracy ranks trials as their final accuracy does."""
     min_pairs: int = Field(6, ge=3)
     """Finished trials past a rung before it may prune."""
+    rule: Literal["asha", "front"] = "front"
+    gain_quantile: float = Field(0.9, gt=0.0, le=1.0)
 
 
 class SearchConfig(_Section):
@@ -213,7 +215,9 @@ class Config(_Section):
 
     def pruning_settings(self) -> PruningSettings:
         p = self.search.pruning
-        return PruningSettings(p.enabled, p.min_epochs, p.eta, p.min_correlation, p.min_pairs)
+        return PruningSettings(
+            p.enabled, p.min_epochs, p.eta, p.min_correlation, p.min_pairs, p.rule, p.gain_quantile
+        )
 
     def evaluation_settings(self, device: str = "cpu") -> EvaluationSettings:
         e, lat = self.evaluator, self.latency

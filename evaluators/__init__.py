@@ -2,7 +2,13 @@
 
 from evaluators.backends import BACKENDS, make_pool
 from evaluators.data import TrainingData, as_model_input
-from evaluators.devices import DeviceError, available_cores, available_cpus, resolve_slots
+from evaluators.devices import (
+    DeviceError,
+    available_cores,
+    available_cpus,
+    check_device,
+    resolve_slots,
+)
 from evaluators.errors import EvaluationError
 from evaluators.latency import (
     DriftTracker,
@@ -72,6 +78,7 @@ __all__ = [
     "available_cpus",
     "build_model",
     "calibrate",
+    "check_device",
     "evaluate_trial",
     "lr_factor",
     "measure_latency",

@@ -35,20 +35,22 @@ def resolve_slots(
         slots = gpus * workers_per_device if gpus else ["cpu"] * available_cpus()
     else:
         for device in devices:
-            _check_device(device, torch.cuda.device_count())
+            check_device(device, "evaluator.devices")
         slots = [d for d in devices for _ in range(workers_per_device)]
     if workers is not None:
         slots = [slots[i % len(slots)] for i in range(workers)]
     return slots
 
 
-def _check_device(device: str, gpu_count: int) -> None:
+def check_device(device: str, key: str) -> None:
+    """Raise ``DeviceError`` naming ``key`` when ``device`` is not on this machine."""
+    import torch
+
+    gpu_count = torch.cuda.device_count()
     if device == "cpu":
         return
     index = device.removeprefix("cuda:")
     if device.startswith("cuda:") and index.isdigit() and int(index) < gpu_count:
         return
     visible = ["cpu"] + [f"cuda:{i}" for i in range(gpu_count)]
-    raise DeviceError(
-        f"`evaluator.devices` entry {device!r} is not available here; allowed: {visible}"
-    )
+    raise DeviceError(f"`{key}` entry {device!r} is not available here; allowed: {visible}")

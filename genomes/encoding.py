@@ -27,10 +27,14 @@ from genomes.space import Choices, Domain, Problem, SearchSpace
 @dataclass(frozen=True, slots=True)
 class Column:
     """One coordinate: ``gene`` groups the columns of one gene (its space key, or
-    ``family``, ``depth``, ``blocks``, ``skips``), ``label`` names this one."""
+    ``family``, ``depth``, ``blocks``, ``skips``), ``label`` names this one; ``slot`` is the
+    block of a layer gene's column (None elsewhere) and ``value`` the choice of a one-hot
+    column (None elsewhere)."""
 
     gene: str
     label: str
+    slot: int | None = None
+    value: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ class GenomeEncoding:
         self._skips = pairs if space.skips else []
         self._skip_start = self._add_plain("skips", [f"skip {s}->{t}" for s, t in self._skips])
         self.columns: tuple[Column, ...] = tuple(self._columns)
+        self._summarize_columns()
 
     @property
     def size(self) -> int:
@@ -104,9 +109,11 @@ class GenomeEncoding:
         block = _Block(gene, domain, len(self._columns), slot)
         where = "" if slot is None else f"block {slot} "
         if block.width == 1:
-            self._columns.append(Column(gene.key, f"{where}{gene.key}"))
+            self._columns.append(Column(gene.key, f"{where}{gene.key}", slot))
         elif block.width > 1:
-            self._columns += [Column(gene.key, f"{where}{gene.key}={v}") for v in domain.values]
+            self._columns += [
+                Column(gene.key, f"{where}{gene.key}={v}", slot, str(v)) for v in domain.values
+            ]
         self._blocks[gene.key, slot] = block
 
     def encode(self, genome: Genome) -> np.ndarray:
@@ -127,6 +134,43 @@ class GenomeEncoding:
 
     def encode_many(self, genomes: Sequence[Genome]) -> np.ndarray:
         return np.array([self.encode(g) for g in genomes]).reshape(len(genomes), self.size)
+
+    def summarize(self, x: np.ndarray) -> np.ndarray:
+        """A shorter view for models that learn from few trials: every layer gene's columns
+        averaged over the blocks present (the share of blocks with each choice, the mean
+        position of each number), the other columns as they are. Rows of ``x`` in, rows
+        out, ``summary_columns`` long."""
+        x = np.atleast_2d(x)
+        present = np.ones((x.shape[0], self.space.depth.high))
+        for slot, column in self._presence.items():
+            present[:, slot] = x[:, column]
+        out = []
+        for key in self._summary_keys:
+            columns, slots = self._summary_groups[key]
+            if slots is None:
+                out.append(x[:, columns[0]])
+            else:
+                weights = present[:, slots]
+                out.append((x[:, columns] * weights).sum(axis=1) / np.maximum(weights.sum(1), 1))
+        return np.column_stack(out) if out else np.zeros((x.shape[0], 0))
+
+    def _summarize_columns(self) -> None:
+        groups: dict[tuple[str, str | None, str], tuple[list[int], list[int] | None]] = {}
+        for index, column in enumerate(self.columns):
+            if column.slot is None:
+                groups[column.gene, column.value, column.label] = ([index], None)
+                continue
+            key = (
+                column.gene,
+                column.value,
+                f"{column.gene}" + (f"={column.value}" if column.value else ""),
+            )
+            members = groups.setdefault(key, ([], []))
+            members[0].append(index)
+            members[1].append(column.slot)  # type: ignore[union-attr]
+        self._summary_groups = groups
+        self._summary_keys = list(groups)
+        self.summary_columns = tuple(key[2] for key in self._summary_keys)
 
     def _values_of(self, genome: Genome, block: _Block) -> GeneValues | None:
         if block.slot is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ def families_for(space: SearchSpace, problem: Problem) -> tuple[str, ...]:
     return tuple(f for f in space.families if f == "mlp" or problem.is_image)
 
 
+@functools.lru_cache(maxsize=256)
 def applicable(
     space: SearchSpace, scope: GeneScope, family: str, problem: Problem
 ) -> tuple[tuple[Gene, bool], ...]:

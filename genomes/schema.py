@@ -129,6 +129,9 @@ class GeneSchema:
     genes: tuple[Gene, ...]
     version: int = 1
     _by_key: dict[str, Gene] = field(init=False, repr=False, compare=False)
+    _rows: dict[tuple[GeneScope, str], tuple[Gene, ...]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         by_key: dict[str, Gene] = {}
@@ -146,6 +149,7 @@ class GeneSchema:
                     "to different families"
                 )
         object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_rows", {})
 
     def __iter__(self) -> Iterator[Gene]:
         return iter(self.genes)
@@ -171,11 +175,15 @@ class GeneSchema:
     def rows(self, scope: GeneScope, family: str) -> tuple[Gene, ...]:
         """Per field name of ``scope``, the row that applies to ``family`` (or, where none
         does, the first row: the gene then takes its fallback)."""
+        cached = self._rows.get((scope, family))
+        if cached is not None:
+            return cached
         chosen = []
         for name in self.names(scope):
             rows = [g for g in self.scoped(scope) if g.name == name]
             chosen.append(next((g for g in rows if family in g.families), rows[0]))
-        return tuple(chosen)
+        self._rows[scope, family] = tuple(chosen)
+        return self._rows[scope, family]
 
     def extended(self, *genes: Gene, version: int | None = None) -> GeneSchema:
         """This schema with more rows (a plug-in's genes, or a test's)."""

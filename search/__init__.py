@@ -19,6 +19,7 @@ from search.strategies import (
     NSGA2,
     STRATEGIES,
     TPE,
+    Guided,
     Member,
     RandomSearch,
     SobolDesign,
@@ -27,8 +28,18 @@ from search.strategies import (
     StrategyContext,
     make_strategy,
 )
+from search.synthetic import (
+    SYNTHETIC_PROBLEM,
+    SYNTHETIC_SPACE,
+    synthetic_hypervolume,
+    synthetic_trial,
+)
 
 __all__ = [
+    "SYNTHETIC_PROBLEM",
+    "SYNTHETIC_SPACE",
+    "synthetic_hypervolume",
+    "synthetic_trial",
     "INITIAL_DESIGNS",
     "NSGA2",
     "OBJECTIVES",
@@ -36,6 +47,7 @@ __all__ = [
     "TPE",
     "Constraints",
     "Evaluator",
+    "Guided",
     "MOASHAPruner",
     "Measured",
     "Member",

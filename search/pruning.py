@@ -37,6 +37,11 @@ class PruningSettings:
     """A rung whose rank correlation with final accuracy is below this prunes nothing."""
     min_pairs: int = 6
     """Finished trials past a rung before its correlation is trusted."""
+    rule: str = "front"
+    """``asha``: a trial goes on when it is in the best ``1 / eta`` at the rung; ``front``: a
+    trial stops when even the gain that 90% of finished trials made after this rung would
+    leave it dominated by a finished trial."""
+    gain_quantile: float = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class MOASHAPruner:
         self._objectives = objectives
         self._rungs: dict[int, dict[int, np.ndarray]] = {}
         self._pairs: dict[int, dict[int, tuple[float, float]]] = {}
+        self._finished: dict[int, tuple[float, np.ndarray]] = {}
         self.pruned: set[int] = set()
 
     def is_rung(self, epoch: int) -> bool:
@@ -83,6 +89,7 @@ class MOASHAPruner:
         if not result.status.trained or result.latency_ms is None:
             return
         final = max(result.curve, default=result.val_accuracy or 0.0)
+        self._finished[result.trial_id] = (final, self._costs(result, final)[1:])
         for epoch, accuracy in enumerate(result.curve, start=1):
             if not self.is_rung(epoch):
                 continue
@@ -104,12 +111,29 @@ class MOASHAPruner:
         active = len(pairs) >= self._settings.min_pairs and trusted
         return RungHealth(epoch, len(pairs), correlation, active)
 
+    def _may_join_front(self, report: EpochReport) -> bool:
+        pairs = list(self._pairs.get(report.epoch, {}).values())
+        if len(pairs) < self._settings.min_pairs:
+            return True
+        gain = float(np.quantile([final - at for at, final in pairs], self._settings.gain_quantile))
+        others = self._costs(report, report.val_accuracy)[1:]
+        needed = max(
+            (final for final, costs in self._finished.values() if np.all(costs <= others)),
+            default=0.0,
+        )
+        goes_on = report.val_accuracy + gain >= needed
+        if not goes_on:
+            self.pruned.add(report.trial_id)
+        return goes_on
+
     def report(self, report: EpochReport) -> bool:
         """Record the trial at this epoch's rung (if any); False means: stop it now."""
         if not self._settings.enabled or not self.is_rung(report.epoch):
             return True
         rung = self._rungs.setdefault(report.epoch, {})
         rung[report.trial_id] = self._costs(report, report.val_accuracy)
+        if self._settings.rule == "front":
+            return self._may_join_front(report)
         if len(rung) < self._settings.eta or not self._health(report.epoch).active:
             return True
         ids = list(rung)

@@ -216,7 +216,9 @@ class RunStore:
             self.trials(),
             key=lambda r: (not r.status.finished, r.finished_at or 0.0, r.trial_id),
         )
-        return [PastTrial(r.trial_id, Genome.from_json(r.genome), _result(r)) for r in records]
+        return [
+            PastTrial(r.trial_id, Genome.from_json(r.genome), record_result(r)) for r in records
+        ]
 
     def add_hypervolume(self, evaluations: int, seconds: float, value: float) -> None:
         self._db.execute(
@@ -239,7 +241,7 @@ def problem_json(splits: DatasetSplits) -> str:
     )
 
 
-def _result(record: TrialRecord) -> TrialResult | None:
+def record_result(record: TrialRecord) -> TrialResult | None:
     if record.status not in FINISHED:
         return None
     return TrialResult(

@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
 from automl.run.finished import FinishedRun
 from automl.run.outputs import write_rows
 from automl.study.plot import plot_study
 from evaluators import (
-    DeviceError,
     DriftTracker,
     LatencySettings,
     available_cpus,
     calibrate,
+    check_device,
     measure_latency,
     prime_drift,
 )
@@ -111,19 +110,6 @@ PICKS_COLUMNS = (
 )
 
 
-def check_device(device: str) -> None:
-    """Fail before measuring anything on a device this machine does not have."""
-    count = torch.cuda.device_count()
-    index = device.removeprefix("cuda:")
-    if device == "cpu" or (device.startswith("cuda:") and index.isdigit() and int(index) < count):
-        return
-    allowed = ["cpu"] + [f"cuda:{i}" for i in range(count)]
-    raise DeviceError(
-        f"`--device` must be 'cpu' or 'cuda:N' for a GPU this machine has; got {device!r} "
-        f"(allowed here: {', '.join(allowed)})"
-    )
-
-
 def run_study(
     run: FinishedRun,
     settings: list[StudySetting],
@@ -138,7 +124,7 @@ def run_study(
     config, so a study measures as carefully as the search did. ``progress`` receives one line
     per measurement and notes such as more threads than cores."""
     for setting in settings:
-        check_device(setting.device)
+        check_device(setting.device, "--device")
     say = progress or (lambda _line: None)
     template = latency or run.config.evaluation_settings().latency
     models = {record.trial_id: run.load_model(record) for record in run.front}

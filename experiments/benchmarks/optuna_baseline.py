@@ -1,19 +1,25 @@
-"""One Optuna study on issue 8's reference problem: the sampler proposes the same joint space
-(per-layer genes included), a plain PyTorch loop trains the network with early stopping, and
-the project's latency protocol times it, so that only the search differs from ours.
-Writes every trial (validation and test accuracy, latency, epochs) as JSON.
+"""One Optuna study on a benchmark problem, run as Optuna documents parallel optimisation:
+several processes share one ``JournalStorage`` file and each optimises its share of the
+trials. The sampler proposes the same joint space as the project (its conditional,
+define-by-run form: ``search.strategies.tpe.genome_from_choices``; for the GP sampler an
+unconditional form, every gene of every block always suggested, as a GP user would), a
+plain PyTorch loop trains the network with early stopping, and the project's latency
+protocol times it, so that only the search differs. Writes every trial (validation and test
+accuracy, latency relative to the reference MLP timed in the same process, epochs, finish
+time) as JSON.
 
 Run: .venv/bin/python -m experiments.benchmarks.optuna_baseline SAMPLER SEED TRIALS OUT.json
-(SAMPLER: nsga2, tpe, random; 2 threads, as ``study.optimize(n_jobs=2)``)
+     CONFIG.yaml [--jobs 2]      (SAMPLER: tpe, gp, nsga2, random)
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import os
+import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,50 +29,60 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-REFERENCE = Path(__file__).with_name("reference_problem.yaml")
-JOBS, PATIENCE = 2, 4
+PATIENCE = 4
 
 
-def sampler(name: str, seed: int):  # noqa: ANN201 - an optuna sampler
+def make_sampler(name: str, seed: int):  # noqa: ANN201 - an optuna sampler
     import optuna
 
     return {
         "nsga2": lambda: optuna.samplers.NSGAIISampler(seed=seed),
         "tpe": lambda: optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True),
+        "gp": lambda: optuna.samplers.GPSampler(seed=seed),
         "random": lambda: optuna.samplers.RandomSampler(seed=seed),
     }[name]()
 
 
-def genome_from(trial, space, problem):  # noqa: ANN001, ANN201 - optuna trial -> Genome
-    from genomes import Genome, LayerGene, TrainGene, repair
+def unconditional_genome(trial, space, problem):  # noqa: ANN001, ANN201 - for the GP sampler
+    """Every gene of every block suggested whatever the family and depth (a GP needs one fixed
+    space); the genome then takes the blocks and genes it uses."""
+    from search.strategies.tpe import genome_from_choices, suggester
 
-    family = trial.suggest_categorical("family", list(space.families))
-    layers = []
-    for i in range(trial.suggest_int("depth", space.depth.low, space.depth.high)):
-        genes = space.width if family == "mlp" else space.channels
-        width = trial.suggest_int(f"width_{i}", genes.low, genes.high, log=True)
-        activation = trial.suggest_categorical(f"activation_{i}", list(space.activations))
-        dropout = trial.suggest_float(f"dropout_{i}", space.dropout.low, space.dropout.high)
-        if family == "mlp":
-            layers.append(LayerGene(width, activation, "none", dropout))
-        else:
-            down = trial.suggest_categorical(f"downsample_{i}", list(space.downsamples))
-            layers.append(LayerGene(width, activation, "none", dropout, 3, down))
-    train = TrainGene(
-        optimizer=trial.suggest_categorical("optimizer", list(space.optimizers)),
-        lr=trial.suggest_float("lr", space.lr.low, space.lr.high, log=True),
-        batch_size=trial.suggest_categorical("batch_size", list(space.batch_sizes)),
-        weight_decay=trial.suggest_float(
-            "weight_decay", space.weight_decay.low, space.weight_decay.high, log=True
-        ),
-        max_epochs=space.max_epochs.high,
-    )
-    genome = Genome(family, tuple(layers), train)
-    return repair(genome, space, problem, np.random.default_rng(trial.number))
+    suggest = suggester(trial)
+    values = {}
+    depth = space.depth.high
+    for name, domain in _all_decisions(space, problem, depth):
+        values[name] = suggest(name, domain)
+    return genome_from_choices(space, problem, lambda name, domain: values[name])
 
 
-def train_plain(genome, data, seed: int):  # noqa: ANN001, ANN201 - a plain training loop
-    from evaluators import build_model
+def _all_decisions(space, problem, depth):  # noqa: ANN001, ANN202
+    from genomes import Choices, GeneScope, families_for
+
+    families = families_for(space, problem)
+    yield "family", Choices(families)
+    yield "depth", space.depth
+    for i in range(depth):
+        seen = set()
+        for family in families:
+            for gene in space.schema.rows(GeneScope.LAYER, family):
+                key = f"{gene.key}_{i}"
+                if gene.applies(family, problem.is_image) and key not in seen:
+                    seen.add(key)
+                    yield key, space.domain(gene)
+    for gene in space.schema.rows(GeneScope.TRAINING, families[0]):
+        if gene.applies(families[0], problem.is_image):
+            yield gene.key, space.domain(gene)
+    if space.skips:
+        for t in range(1, depth + 1):
+            for s in range(t):
+                yield f"skip_{s}_{t}", Choices((False, True))
+
+
+def train_plain(genome, data, seed: int, max_epochs: int):  # noqa: ANN001, ANN201
+    """A plain PyTorch loop: the genome's optimizer, full-batch shuffles, early stopping on
+    validation accuracy with patience 4, the best weights kept."""
+    from evaluators import as_model_input, build_model
 
     torch.manual_seed(seed)
     model = build_model(genome, data)
@@ -77,20 +93,22 @@ def train_plain(genome, data, seed: int):  # noqa: ANN001, ANN201 - a plain trai
         ),
         "adam": lambda p: torch.optim.Adam(p, lr=gene.lr, weight_decay=gene.weight_decay),
         "adamw": lambda p: torch.optim.AdamW(p, lr=gene.lr, weight_decay=gene.weight_decay),
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=gene.lr, weight_decay=gene.weight_decay),
     }[gene.optimizer](model.parameters())
+    x_train, x_val = as_model_input(data.x_train), as_model_input(data.x_val)
     best, best_state, waited, epochs = -1.0, None, 0, 0
-    n = data.x_train.shape[0]
-    for _ in range(gene.max_epochs):
+    n = x_train.shape[0]
+    for _ in range(min(gene.max_epochs, max_epochs)):
         model.train()
         order = torch.randperm(n)
         for start in range(0, n, gene.batch_size):
             index = order[start : start + gene.batch_size]
-            loss = F.cross_entropy(model(data.x_train[index]), data.y_train[index])
+            loss = F.cross_entropy(model(x_train[index]), data.y_train[index])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
         epochs += 1
-        accuracy = _accuracy(model, data.x_val, data.y_val)
+        accuracy = _accuracy(model, x_val, data.y_val)
         if accuracy > best:
             best, best_state, waited = accuracy, copy.deepcopy(model.state_dict()), 0
         else:
@@ -107,45 +125,115 @@ def _accuracy(model, x, y) -> float:  # noqa: ANN001
     return int((model(x).argmax(1) == y).sum()) / len(y)
 
 
-def main() -> None:
+def worker(args: argparse.Namespace) -> None:
+    """One of the processes: its share of the trials, on the shared journal."""
     import optuna
 
     from automl.config import load_config
     from automl.data import load_dataset
-    from evaluators import DriftTracker, calibrate, measure_latency
+    from evaluators import DriftTracker, as_model_input, calibrate, measure_latency
+    from search.strategies.tpe import genome_from_choices, suggester
 
-    name, seed, trials, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
     torch.set_num_threads(1)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    config = load_config(REFERENCE)
+    config = load_config(args.config)
     splits = load_dataset(config.dataset)
     data, space, problem = splits.training_data(), config.search_space(), splits.problem
     latency = calibrate(config.evaluation_settings().latency, problem.input_shape)
-    trackers = threading.local()
+    drift = DriftTracker()
+    x_test = as_model_input(splits.x_test)
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(args.journal))
+    )
+    study = optuna.load_study(
+        study_name="bench", storage=storage, sampler=make_sampler(args.sampler, args.worker_seed)
+    )
     records = []
 
     def objective(trial):  # noqa: ANN001, ANN202
-        genome = genome_from(trial, space, problem)
-        model, val_accuracy, epochs = train_plain(genome, data, seed * 1000 + trial.number)
-        if not hasattr(trackers, "drift"):
-            trackers.drift = DriftTracker()
-        ms = measure_latency(model, problem.input_shape, latency, trackers.drift).latency_ms
-        test_accuracy = _accuracy(model, splits.x_test, splits.y_test)
+        if args.sampler == "gp":
+            genome = unconditional_genome(trial, space, problem)
+        else:
+            genome = genome_from_choices(space, problem, suggester(trial))
+        genome = space_repair(genome, space, problem, trial.number)
+        seed = args.seed * 1000 + trial.number
+        model, val_accuracy, epochs = train_plain(genome, data, seed, config.evaluator.max_epochs)
+        ms = measure_latency(model, problem.input_shape, latency, drift).latency_ms
         records.append(
             {
                 "val_accuracy": val_accuracy,
-                "test_accuracy": test_accuracy,
-                "latency_ms": ms,
+                "test_accuracy": _accuracy(model, x_test, splits.y_test),
+                "latency": ms / latency.reference_ms,
                 "epochs": epochs,
                 "finished": time.time(),
             }  # fmt: skip
         )
         return 1.0 - val_accuracy, ms
 
-    study = optuna.create_study(directions=["minimize", "minimize"], sampler=sampler(name, seed))
-    study.optimize(objective, n_trials=trials, n_jobs=JOBS)
-    records.sort(key=lambda r: r["finished"])
-    out.write_text(json.dumps({"reference_ms": latency.reference_ms, "trials": records}))
+    study.optimize(objective, n_trials=args.trials)
+    args.out.write_text(json.dumps(records))
+
+
+def space_repair(genome, space, problem, number: int):  # noqa: ANN001, ANN201
+    from genomes import repair
+
+    return repair(genome, space, problem, np.random.default_rng(number))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sampler", choices=["tpe", "gp", "nsga2", "random"])
+    parser.add_argument("seed", type=int)
+    parser.add_argument("trials", type=int)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("config", type=Path)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--worker-of", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--journal", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-seed", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker_of is not None:
+        worker(args)
+        return
+    import optuna
+
+    journal = args.out.with_suffix(".journal")
+    journal.unlink(missing_ok=True)
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(journal))
+    )
+    optuna.create_study(study_name="bench", storage=storage, directions=["minimize"] * 2)
+    shares = [args.trials // args.jobs + (j < args.trials % args.jobs) for j in range(args.jobs)]
+    outs = [args.out.with_suffix(f".{j}.json") for j in range(args.jobs)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "experiments.benchmarks.optuna_baseline",
+                args.sampler,
+                str(args.seed),
+                str(share),
+                str(out),
+                str(args.config),
+                "--worker-of",
+                str(args.out),
+                "--journal",
+                str(journal),
+                "--worker-seed",
+                str(args.seed * 100 + j),
+            ]  # fmt: skip
+        )
+        for j, (share, out) in enumerate(zip(shares, outs, strict=True))
+    ]
+    if any(proc.wait() != 0 for proc in procs):
+        raise SystemExit("an Optuna worker process failed")
+    trials = sorted(
+        (r for out in outs for r in json.loads(out.read_text())), key=lambda r: r["finished"]
+    )
+    args.out.write_text(json.dumps({"trials": trials}))
+    for path in [*outs, journal]:
+        path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

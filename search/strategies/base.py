@@ -22,11 +22,14 @@ from search.settings import SearchSettings
 
 @dataclass(frozen=True)
 class StrategyContext:
-    """What a strategy may know: the space, the data's shape and the search settings."""
+    """What a strategy may know: the space, the data's shape, the search settings, and the
+    trained trials of earlier runs on the same data (``warm``: genomes with their results,
+    latencies already on this run's scale) for strategies that learn from them."""
 
     space: SearchSpace
     problem: Problem
     settings: SearchSettings
+    warm: tuple[tuple[Genome, TrialResult], ...] = ()
 
 
 class Strategy(ABC):

@@ -38,15 +38,22 @@ class NSGA2(Strategy):
         )
         self.population: list[Member] = []
         self._generation: dict[int, Member | None] = {}
+        warm = [self.member(-1 - i, g, r) for i, (g, r) in enumerate(context.warm)]
+        self.admit([m for m in warm if m is not None], np.random.default_rng([settings.seed, 3]))
 
     def ask(self, trial_id: int, rng: np.random.Generator) -> Genome:
-        if trial_id < self.context.settings.population or len(self.population) < 2:
+        """The initial design for the first ``population`` trials (unless earlier runs gave a
+        population to breed from), then children."""
+        warm = bool(self.context.warm) and len(self.population) >= 2
+        if (trial_id < self.context.settings.population and not warm) or len(self.population) < 2:
             return self._design.genome(trial_id, rng)
         return self.breed(rng)
 
-    def breed(self, rng: np.random.Generator) -> Genome:
-        """One child: two tournament winners, crossover (with its probability), mutation."""
-        first, second = (self.population[i] for i in binary_tournament(self.ranking(), 2, rng))
+    def breed(self, rng: np.random.Generator, ranking: Ranking | None = None) -> Genome:
+        """One child: two tournament winners, crossover (with its probability), mutation.
+        ``ranking`` is the population's, when the caller breeds many children at once."""
+        ranking = self.ranking() if ranking is None else ranking
+        first, second = (self.population[i] for i in binary_tournament(ranking, 2, rng))
         if rng.random() < self.context.settings.crossover_probability:
             child = self.operators.mate(first.genome, second.genome, rng)[int(rng.integers(2))]
         else:

@@ -1,0 +1,253 @@
+"""Guided evolution: NSGA-II children screened before training.
+
+For each ask, NSGA-II breeds ``CANDIDATES`` children (tournament, crossover, mutation) and a
+few fresh samples join them; duplicates of anything asked before are dropped. A latency
+model fitted on the latencies measured so far (``search/latency_model.py``) and a forest over
+the genome encoding fitted on the accuracies (``search/surrogate.py``) predict both objectives
+of every candidate with an uncertainty, and the one with the highest expected hypervolume
+improvement over the front (``search/ehvi.py``) is trained. Trials still running sit on the
+front at their predicted values (Kriging believer), so parallel asks spread out.
+
+Exploration is kept three ways: a startup phase of Sobol points spread over the range of
+network sizes, a share of asks that take an unscreened child or a fresh sample, and the
+crowding of NSGA-II's survival, which decides the parents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from evaluators import TrialResult, TrialStatus
+from genomes import Genome, GenomeEncoding, count_flops, count_params, genome_to_graph
+from search.ehvi import log_ehvi
+from search.latency_model import LatencyModel, operator_features
+from search.strategies.base import STRATEGIES, StrategyContext
+from search.strategies.designs import SobolDesign
+from search.strategies.evolution import NSGA2
+from search.surrogate import ForestSurrogate
+
+CANDIDATES = 64
+FRESH = 8
+"""Of the candidates, how many are fresh samples of the space rather than children."""
+STARTUP = 10
+"""Trials drawn from the Sobol design before the models steer."""
+EXPLORATION = 0.2
+"""Share of asks (after the startup) that train an unscreened child or a fresh sample."""
+REFIT_GROWTH = 0.05
+"""Past 32 trained trials, the models are refitted once the data have grown by this share:
+at sizes that depend only on the count, on the trials first told, so a resumed search
+(which replays tells in their order) fits the same models as an uninterrupted one."""
+_STARTUP_POOL = 64
+FEATURES = "summary"
+SURROGATE_ON = "all"
+"""Which trials the accuracy forest learns from: ``all`` trained ones (a PRUNED trial's
+accuracy when it stopped) or only ``complete`` ones."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Observation:
+    trial_id: int
+    genome: Genome
+    features: np.ndarray
+    operators: dict[str, float]
+    error: float
+    latency_ms: float
+    feasible: bool
+    complete: bool
+    own: bool
+    """Trained in this run (not an earlier run's, given as a warm start)."""
+
+
+class Guided(NSGA2):
+    """NSGA-II whose children are chosen by expected hypervolume improvement."""
+
+    def __init__(self, context: StrategyContext) -> None:
+        super().__init__(context)
+        space, problem, seed = context.space, context.problem, context.settings.seed
+        self._encoding = GenomeEncoding(space, problem)
+        self._sobol = SobolDesign(space, problem, seed)
+        self._latency = LatencyModel()
+        self._surrogate = ForestSurrogate(seed)
+        self._observed: dict[int, _Observation] = {}
+        self._pending: dict[int, tuple[Genome, float, float]] = {}
+        self._told: set[str] = set()
+        self._fitted_on = 0
+        self._notes: dict[str, float] = {}
+        for i, (genome, result) in enumerate(context.warm):
+            self._observe(-1 - i, genome, result, own=False)
+
+    def notes(self) -> dict[str, float]:
+        return dict(self._notes)
+
+    # -- tell ---------------------------------------------------------------------------
+
+    def tell(self, trial_id: int, genome: Genome, result: TrialResult) -> None:
+        super().tell(trial_id, genome, result)
+        self._pending.pop(trial_id, None)
+        self._told.add(genome.hash())
+        self._observe(trial_id, genome, result, own=True)
+
+    def _observe(self, trial_id: int, genome: Genome, result: TrialResult, own: bool) -> None:
+        if not result.status.trained or result.val_accuracy is None or result.latency_ms is None:
+            return
+        features, operators = self._describe(genome)
+        self._observed[trial_id] = _Observation(
+            trial_id,
+            genome,
+            features,
+            operators,
+            1.0 - result.val_accuracy,
+            result.latency_ms,
+            self.context.settings.constraints.violation(result) == 0,
+            result.status is TrialStatus.COMPLETE,
+            own,
+        )
+
+    def _describe(self, genome: Genome) -> tuple[np.ndarray, dict[str, float]]:
+        """The surrogate's features (encoding plus log size) and the latency model's."""
+        graph = genome_to_graph(genome, self.context.problem)
+        size = [np.log(count_params(graph) + 1.0), np.log(count_flops(graph) + 1.0)]
+        x = self._encoding.encode(genome)
+        if FEATURES == "summary":
+            x = self._encoding.summarize(x)[0]
+        return np.concatenate([x, size]), operator_features(graph)
+
+    # -- ask ----------------------------------------------------------------------------
+
+    def ask(self, trial_id: int, rng: np.random.Generator) -> Genome:
+        self._notes = {}
+        if len(self._observed) < STARTUP or len(self.population) < 2:
+            genome = self._startup(trial_id, rng)
+        elif rng.random() < EXPLORATION:
+            genome = self.breed(rng) if rng.random() < 0.5 else self.operators.sample(rng)
+            self._notes["explored"] = 1.0
+        else:
+            genome = self._screened(rng)
+        self._remember(trial_id, genome)
+        return genome
+
+    def _startup(self, trial_id: int, rng: np.random.Generator) -> Genome:
+        """The Sobol point (of the first 64 not asked yet) whose size is farthest from the
+        sizes asked so far: the first trials span small to large networks."""
+        asked = self._asked_hashes()
+        pool = [self._sobol.genome(i, rng) for i in range(_STARTUP_POOL)]
+        pool = [g for g in pool if g.hash() not in asked] or [self.operators.sample(rng)]
+        sizes = np.array([self._log_flops(g) for g in pool])
+        taken = [self._log_flops(g) for g in self._asked_genomes()]
+        if not taken:
+            return pool[0]
+        distance = np.min(np.abs(sizes[:, None] - np.array(taken)[None, :]), axis=1)
+        return pool[int(np.argmax(distance))]
+
+    def _log_flops(self, genome: Genome) -> float:
+        return float(np.log(count_flops(genome_to_graph(genome, self.context.problem)) + 1.0))
+
+    def _asked_genomes(self) -> list[Genome]:
+        return (
+            [o.genome for o in self._observed.values()]
+            + [p[0] for p in self._pending.values()]
+            + [m.genome for m in self.population]
+        )
+
+    def _asked_hashes(self) -> set[str]:
+        return self._told | {p[0].hash() for p in self._pending.values()}
+
+    def _screened(self, rng: np.random.Generator) -> Genome:
+        candidates = self._candidates(rng)
+        self._refit()
+        described = [self._describe(g) for g in candidates]
+        features = np.array([d[0] for d in described])
+        error_mean, error_std = self._surrogate.predict(features)
+        latency_mean, latency_std = self._latency.predict([d[1] for d in described])
+        error_mean = np.clip(error_mean, 0.0, 1.0)
+        score = log_ehvi(
+            np.column_stack([error_mean, latency_mean]),
+            np.column_stack([error_std, latency_std]),
+            self._front(),
+            self._reference(),
+        )
+        limit = self.context.settings.constraints.max_latency_ms
+        if limit is not None:
+            from scipy.stats import norm
+
+            score = score + norm.logcdf((limit - latency_mean) / latency_std)
+        best = int(np.argmax(score))
+        self._notes = {
+            "candidates": float(len(candidates)),
+            "predicted_accuracy": float(1.0 - error_mean[best]),
+            "predicted_latency_ms": float(latency_mean[best]),
+            "log_ehvi": float(score[best]),
+        }
+        return candidates[best]
+
+    def _candidates(self, rng: np.random.Generator) -> list[Genome]:
+        """Children, fresh samples, and the members of the population that earlier runs
+        trained but this one has not."""
+        asked = self._asked_hashes()
+        ranking = self.ranking()
+        chosen: dict[str, Genome] = {
+            m.genome.hash(): m.genome
+            for m in self.population
+            if m.trial_id < 0 and m.genome.hash() not in asked
+        }
+        for k in range(CANDIDATES):
+            bred = k < CANDIDATES - FRESH
+            genome = self.breed(rng, ranking) if bred else self.operators.sample(rng)
+            if genome.hash() not in asked:
+                chosen.setdefault(genome.hash(), genome)
+        return list(chosen.values()) or [self.operators.sample(rng)]
+
+    def _remember(self, trial_id: int, genome: Genome) -> None:
+        predicted = (
+            self._notes.get("predicted_accuracy"),
+            self._notes.get("predicted_latency_ms"),
+        )
+        if None in predicted:
+            self._pending[trial_id] = (genome, np.nan, np.nan)
+        else:
+            self._pending[trial_id] = (genome, 1.0 - predicted[0], predicted[1])
+
+    # -- models -------------------------------------------------------------------------
+
+    def _refit(self) -> None:
+        size = fit_size(len(self._observed))
+        if size == self._fitted_on:
+            return
+        observed = list(self._observed.values())[:size]  # in the order they were told
+        trained = observed
+        if SURROGATE_ON == "complete" and sum(o.complete for o in observed) >= STARTUP // 2:
+            trained = [o for o in observed if o.complete]
+        self._surrogate.fit(
+            np.array([o.features for o in trained]), np.array([o.error for o in trained])
+        )
+        latency = np.array([o.latency_ms for o in observed])
+        self._latency.fit([o.operators for o in observed], latency)
+        self._fitted_on = size
+
+    def _front(self) -> np.ndarray:
+        """Feasible trained trials, plus the running ones at their predicted values."""
+        points = [[o.error, o.latency_ms] for o in self._observed.values() if o.feasible and o.own]
+        points += [[e, t] for _, e, t in self._pending.values() if np.isfinite(e)]
+        return np.array(points, dtype=float).reshape(-1, 2)
+
+    def _reference(self) -> np.ndarray:
+        """Error 1, and 1.1 times the slowest latency measured: the run's own hypervolume
+        box (``search/hypervolume.py``)."""
+        slowest = max(o.latency_ms for o in self._observed.values())
+        return np.array([1.0, 1.1 * slowest])
+
+
+def fit_size(observed: int) -> int:
+    """How many of the trials told so far the models are fitted on: all of them up to 32,
+    then the last size of a geometric schedule (growing by ``REFIT_GROWTH``) not above."""
+    if observed <= 32:
+        return observed
+    size = 32
+    while int(np.ceil(size * (1.0 + REFIT_GROWTH))) <= observed:
+        size = int(np.ceil(size * (1.0 + REFIT_GROWTH)))
+    return size
+
+
+STRATEGIES.register("guided", Guided)
