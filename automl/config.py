@@ -112,6 +112,8 @@ class SearchConfig(_Section):
     """Wall-time budget of this session: no trial starts after it."""
     pruning: PruningConfig = PruningConfig()
     crossover_probability: float = Field(0.9, ge=0.0, le=1.0)
+    warm_start: list[str] = []
+    """Run directories of earlier searches on the same data whose trials seed this one."""
 
     @field_validator("strategy")
     @classmethod

@@ -12,7 +12,7 @@ from search.objectives import (
     objective_values,
     to_minimization,
 )
-from search.pruning import MOASHAPruner, PruningSettings
+from search.pruning import MOASHAPruner, PruningSettings, RungHealth
 from search.settings import SearchSettings
 from search.strategies import (
     INITIAL_DESIGNS,
@@ -55,6 +55,7 @@ __all__ = [
     "PastTrial",
     "PruningSettings",
     "RandomSearch",
+    "RungHealth",
     "Ranking",
     "SearchEngine",
     "SearchObserver",

@@ -76,6 +76,7 @@ class SearchEngine:
         self._next_id = 1 + max((trial.trial_id for trial in self._past), default=-1)
         self._deadline: float | None = None
         self._stopping = False
+        self._prepared: tuple[Genome, dict[str, float]] | None = None
         self.stop_reason: str | None = None
         """Why the search stopped before its budget, if it did (e.g. the space is spent)."""
 
@@ -95,12 +96,14 @@ class SearchEngine:
                 self._submit(trial.trial_id, trial.genome, {})
         self._fill()
         while self._in_flight:
+            self._ask_ahead()
             result = self._evaluator.next_result(timeout=_WAKE_SECONDS)
             if result is not None:
                 genome = self._in_flight.pop(result.trial_id)
                 self._observer.trial_finished(result, genome)
                 self._strategy.tell(result.trial_id, genome, result)
             self._fill()
+        self._prepared = None
 
     def rng_for(self, trial_id: int) -> np.random.Generator:
         return np.random.default_rng([self._settings.seed, trial_id])
@@ -115,6 +118,30 @@ class SearchEngine:
             return True
         return self._next_id % self._settings.population != 0 or not self._in_flight
 
+    def _ask_ahead(self) -> None:
+        """Async mode with several workers: choose the next trial while every worker trains,
+        so a freed worker starts at once (the choice misses only the result that frees it).
+        One worker, or generational mode, asks after each result: those runs repeat exactly,
+        and a resumed one asks what an uninterrupted one asks."""
+        ahead = self._settings.mode == "async" and self._evaluator.capacity > 1
+        if ahead and self._prepared is None and self._budget_left():
+            self._prepared = self._ask(self._next_id)
+
+    def _ask(self, trial_id: int) -> tuple[Genome, dict[str, float]] | None:
+        """The strategy's answer for ``trial_id`` with its notes; None when the space is
+        spent (the search then stops)."""
+        started = time.perf_counter()
+        genome = self._unseen(trial_id, self.rng_for(trial_id))
+        if genome is None:
+            self.stop_reason = (
+                f"every genome tried for trial {trial_id} was trained before: the space "
+                "holds (almost) no untried network; widen it or lower the budget"
+            )
+            self._stopping = True
+            return None
+        self._seen.add(genome.hash())
+        return genome, {"ask_seconds": time.perf_counter() - started, **self._strategy.notes()}
+
     def _fill(self) -> None:
         while (
             len(self._in_flight) < self._evaluator.capacity
@@ -122,18 +149,11 @@ class SearchEngine:
             and self._may_submit()
         ):
             trial_id = self._next_id
-            started = time.perf_counter()
-            genome = self._unseen(trial_id, self.rng_for(trial_id))
-            if genome is None:
-                self.stop_reason = (
-                    f"every genome tried for trial {trial_id} was trained before: the space "
-                    "holds (almost) no untried network; widen it or lower the budget"
-                )
-                self._stopping = True
+            asked, self._prepared = self._prepared or self._ask(trial_id), None
+            if asked is None:
                 return
-            notes = {"ask_seconds": time.perf_counter() - started, **self._strategy.notes()}
             self._next_id += 1
-            self._submit(trial_id, genome, notes)
+            self._submit(trial_id, *asked)
 
     def _unseen(self, trial_id: int, rng: np.random.Generator) -> Genome | None:
         """A genome never submitted before: the strategy's, else a random sample, else None.

@@ -1,18 +1,21 @@
-"""Multi-objective asynchronous successive halving (MO-ASHA), which Optuna still lacks, checked
-online against the learning curves it sees.
+"""Multi-objective pruning at geometric rungs, learned from the learning curves the run sees.
 
-Rungs sit at geometric epochs (``min_epochs * eta**k``: 1, 3, 9, 27 for eta 3). When a trial
-reaches a rung it is compared with every trial that reached that rung before it, by
-non-dominated sorting and crowding on the search's objectives (accuracy at the rung, and the
-others, which are known before training); it goes on only if it is in the best ``1 / eta`` of
-them. While a rung holds fewer than ``eta`` trials there is too little to judge and every
-trial goes on.
+Rungs sit at epochs ``min_epochs * eta**k`` (1, 3, 9, 27 for eta 3). Every finished trial that
+went on past a rung gives a pair (accuracy at the rung, final accuracy); a rung decides
+nothing until ``min_pairs`` such pairs exist. Then, by ``rule``:
 
-A rung prunes only once it has earned trust: every finished trial that passed it gives a
-pair (accuracy at the rung, final accuracy); until ``min_pairs`` pairs exist, or while their
-Spearman rank correlation is below ``min_correlation``, the rung lets every trial through.
-On data where accuracy rises slowly the early rungs correlate poorly with the end, so pruning
-moves to the later rungs by itself; the correlations are kept for the report.
+- ``front`` (the default): a trial stops when even the gain that ``gain_quantile`` (90%) of
+  the finished trials made after this rung would leave it dominated by a finished trial (one
+  at least as good on every other objective, which are known before training). It prunes
+  only what cannot join the front, so the rung's accuracy need not rank trials well: on data
+  that learn slowly the gains are large and little is pruned.
+- ``asha``: multi-objective asynchronous successive halving (MO-ASHA, which Optuna still
+  lacks): a trial goes on only if it is in the best ``1 / eta`` of the trials that reached the
+  rung, by non-dominated sorting and crowding on the search's objectives; a rung whose
+  accuracy ranks trials unlike their final accuracy (Spearman below ``min_correlation``) lets
+  every trial through, so pruning moves to later rungs by itself.
+
+Each rung's correlation and gain are kept for the report (``health``).
 """
 
 from __future__ import annotations
@@ -47,12 +50,14 @@ class PruningSettings:
 @dataclass(frozen=True, slots=True)
 class RungHealth:
     """What a rung has shown so far: how many finished trials passed it, the Spearman
-    correlation of their rung accuracy with their final accuracy (None below 3 pairs), and
-    whether it prunes now."""
+    correlation of their rung accuracy with their final accuracy and the gain in accuracy
+    that ``gain_quantile`` of them made after it (both None below 3 pairs), and whether it
+    prunes now."""
 
     epoch: int
     pairs: int
     correlation: float | None
+    gain: float | None
     active: bool
 
 
@@ -103,25 +108,28 @@ class MOASHAPruner:
 
     def _health(self, epoch: int) -> RungHealth:
         pairs = list(self._pairs.get(epoch, {}).values())
-        correlation = None
+        correlation = gain = None
         if len(pairs) >= 3:
             rho = spearmanr([p[0] for p in pairs], [p[1] for p in pairs]).statistic
             correlation = float(rho) if np.isfinite(rho) else 0.0
+            gains = [final - at for at, final in pairs]
+            gain = float(np.quantile(gains, self._settings.gain_quantile))
+        enough = len(pairs) >= self._settings.min_pairs
+        if self._settings.rule == "front":
+            return RungHealth(epoch, len(pairs), correlation, gain, enough)
         trusted = correlation is None or correlation >= self._settings.min_correlation
-        active = len(pairs) >= self._settings.min_pairs and trusted
-        return RungHealth(epoch, len(pairs), correlation, active)
+        return RungHealth(epoch, len(pairs), correlation, gain, enough and trusted)
 
     def _may_join_front(self, report: EpochReport) -> bool:
-        pairs = list(self._pairs.get(report.epoch, {}).values())
-        if len(pairs) < self._settings.min_pairs:
+        health = self._health(report.epoch)
+        if not health.active:
             return True
-        gain = float(np.quantile([final - at for at, final in pairs], self._settings.gain_quantile))
         others = self._costs(report, report.val_accuracy)[1:]
         needed = max(
             (final for final, costs in self._finished.values() if np.all(costs <= others)),
             default=0.0,
         )
-        goes_on = report.val_accuracy + gain >= needed
+        goes_on = report.val_accuracy + (health.gain or 0.0) >= needed
         if not goes_on:
             self.pruned.add(report.trial_id)
         return goes_on

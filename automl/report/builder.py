@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from automl.report.guidance import search_guidance
 from automl.report.html import ReportContent, render_report
 from automl.report.importance import gene_importance
 from automl.report.plots import atomic_path, plot_curves, plot_hypervolume
@@ -96,6 +97,7 @@ def write_report(run: FinishedRun) -> list[Path]:
         statistics=run_statistics(run.records).rows(),
         importance=gene_importance(run.records, run.config.search_space(), run.problem),
         trained=sum(r.status in TRAINED for r in run.records),
+        guidance=search_guidance(run.records, run.config),
     )
     report = run.run_dir / REPORT_FILE
     with atomic_path(report) as partial:

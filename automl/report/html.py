@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from automl.report.guidance import Guidance
 from automl.report.importance import MIN_TRIALS, GeneImportance
 from automl.report.table import describe_genome
 from automl.run.store import TrialRecord
@@ -54,6 +55,7 @@ class ReportContent:
     statistics: list[tuple[str, str]]
     importance: GeneImportance | None
     trained: int
+    guidance: Guidance
 
 
 def _figure(name: str, path: Path) -> str:
@@ -128,6 +130,61 @@ def _importance_section(importance: GeneImportance | None, trained: int) -> str:
     )
 
 
+def _guidance_section(guidance: Guidance) -> str:
+    rows = []
+    for label, value in (
+        ("latency predicted before training vs measured", guidance.latency_correlation),
+        ("accuracy predicted before training vs measured", guidance.accuracy_correlation),
+    ):
+        text = "-" if value is None else f"Spearman {value[0]:.3f} over {value[1]} trials"
+        rows.append((label, text))
+    if guidance.ask_ms is not None:
+        rows.append(("time to choose a trial", f"median {guidance.ask_ms[0]:.1f} ms, "
+                     f"largest {guidance.ask_ms[1]:.1f} ms"))  # fmt: skip
+    table = "".join(
+        f'<tr><th class="text">{escape(label)}</th><td class="text">{escape(text)}</td></tr>'
+        for label, text in rows
+    )
+    return f'<table id="guidance"><tbody>{table}</tbody></table>{_rungs_table(guidance)}'
+
+
+def _rungs_table(guidance: Guidance) -> str:
+    if guidance.rule is None:
+        return "<p>Pruning was off: every trial trained until early stopping.</p>"
+    if not guidance.rungs:
+        return "<p>No trial reached a pruning rung.</p>"
+    rows = []
+    notes = []
+    for rung in guidance.rungs:
+        rows.append(
+            f"<tr><td>{rung.epoch}</td><td>{rung.pairs}</td>"
+            f"{_cell(rung.correlation, '.3f')}{_cell(rung.gain, '.3f')}"
+            f'<td class="text">{"yes" if rung.active else "no"}</td></tr>'
+        )
+        low = rung.correlation is not None and rung.correlation < 0.7
+        if low and guidance.rule == "asha":
+            notes.append(
+                f"The rung at epoch {rung.epoch} ranks trials unlike their final accuracy "
+                f"(Spearman {rung.correlation:.2f}), so it lets every trial through."
+            )
+        elif low:
+            notes.append(
+                f"The rung at epoch {rung.epoch} ranks trials poorly (Spearman "
+                f"{rung.correlation:.2f}); the front rule stops there only trials that even "
+                f"a gain of {rung.gain:.3f} cannot lift onto the front."
+            )
+    head = "".join(
+        f"<th>{name}</th>"
+        for name in ("rung epoch", "finished trials past it", "Spearman rung vs final",
+                     "gain after it (quantile)", "prunes")
+    )  # fmt: skip
+    return (
+        f"<p>Pruning rule: {escape(guidance.rule)}.</p>"
+        f'<table id="rungs"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
+        f"</table>" + "".join(f"<p>{escape(note)}</p>" for note in notes)
+    )
+
+
 def render_report(content: ReportContent) -> str:
     figures = {name: _figure(name, path) for name, path in content.figures.items()}
     title = escape(content.title)
@@ -142,5 +199,7 @@ def render_report(content: ReportContent) -> str:
         f"<h2>Run statistics</h2>{_statistics_table(content.statistics)}"
         f'<h2 id="gene-importance">Which genes matter</h2>'
         f"{_importance_section(content.importance, content.trained)}"
+        f'<h2 id="search-guidance">How the search decided</h2>'
+        f"{_guidance_section(content.guidance)}"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )

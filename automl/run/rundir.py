@@ -17,17 +17,22 @@ STORE_FILE = "trials.db"
 CONFIG_FILE = "config.yaml"
 LOCK_FILE = ".lock"
 
-# Settings that shape the trials already in the store; a resumed run must keep them.
-_FIXED_ON_RESUME = (
-    "dataset",
-    "space",
-    "objectives",
-    "constraints",
-    "search.seed",
-    "search.population",
-    "search.mode",
-    "search.strategy",
+MAY_CHANGE_ON_RESUME = (
+    "search.evaluations",
+    "search.max_seconds",
+    "evaluator.backend",
+    "evaluator.address",
+    "evaluator.devices",
+    "evaluator.workers_per_device",
+    "evaluator.workers",
+    "evaluator.trial_timeout_s",
+    "evaluator.worker_memory_mb",
+    "evaluator.keep_weights",
+    "output",
 )
+"""The budget and where and how the workers run; every other setting shapes the trials in
+the store (what is searched, how it is trained, timed, pruned and ranked), so a resumed run
+must keep it."""
 
 
 def weights_path(run_dir: Path, trial_id: int) -> Path:
@@ -49,13 +54,18 @@ def check_resumable(run_dir: Path, config: Config) -> None:
             f"{run_dir} holds no run to resume (no {STORE_FILE} and "
             f"{CONFIG_FILE}); start one without --resume"
         )
-    stored = yaml.safe_load((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    current = config.model_dump(mode="json")
-    changed = [key for key in _FIXED_ON_RESUME if _get(stored, key) != _get(current, key)]
+    raw = yaml.safe_load((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    stored = _flat(type(config).model_validate(raw).model_dump(mode="json"))
+    current = _flat(config.model_dump(mode="json"))
+    changed = [
+        key
+        for key in sorted(set(stored) | set(current))
+        if stored.get(key) != current.get(key) and not key.startswith(MAY_CHANGE_ON_RESUME)
+    ]
     if changed:
         raise RunDirectoryError(
             f"{run_dir} was searched with other settings for {', '.join(changed)}; a resumed "
-            "run may change only the budget, workers and evaluator settings"
+            f"run may change only {', '.join(MAY_CHANGE_ON_RESUME)}"
         )
 
 
@@ -100,7 +110,12 @@ def search_running(run_dir: Path) -> bool:
     return False
 
 
-def _get(data: dict, dotted: str) -> object:
-    for key in dotted.split("."):
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+def _flat(data: dict, prefix: str = "") -> dict[str, object]:
+    """Nested sections as dotted keys (``search.pruning.eta``)."""
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

@@ -11,23 +11,17 @@ import torch
 from rich.console import Console
 
 from automl.config import Config, write_config
-from automl.data import DatasetSplits, load_dataset
+from automl.data import DatasetSplits
 from automl.errors import StorageError, storage_errors
 from automl.run.faults import checkpoint
 from automl.run.front import pareto_front
 from automl.run.outputs import PARETO_COLUMNS, TRIAL_COLUMNS, plot_pareto, write_csv
+from automl.run.prepare import prepare_search
 from automl.run.progress import SearchProgress
 from automl.run.recorder import RunRecorder
-from automl.run.rundir import (
-    CONFIG_FILE,
-    STORE_FILE,
-    WEIGHTS_DIR,
-    RunLock,
-    check_new,
-    check_resumable,
-    weights_path,
-)
+from automl.run.rundir import CONFIG_FILE, STORE_FILE, WEIGHTS_DIR, RunLock, weights_path
 from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord, problem_json
+from automl.run.warm import on_this_scale
 from evaluators import (
     FINISHED,
     EvaluationSettings,
@@ -37,7 +31,6 @@ from evaluators import (
     build_model,
     calibrate,
     make_pool,
-    resolve_slots,
 )
 from genomes import Genome
 from search import MOASHAPruner, PastTrial, SearchEngine, StrategyContext, make_strategy
@@ -56,16 +49,9 @@ class RunSummary:
 def run_search(config: Config, run_dir: Path, console: Console, resume: bool = False) -> RunSummary:
     """Check everything that can fail on bad input, then search in ``run_dir`` (continuing
     the run there when ``resume``)."""
-    if resume:
-        check_resumable(run_dir, config)
-    else:
-        check_new(run_dir)
-    splits = load_dataset(config.dataset)
-    space = config.search_space()
-    space.check_problem(splits.problem)
+    prepared = prepare_search(config, run_dir, resume)
+    splits, space, slots = prepared.splits, prepared.space, prepared.slots
     evaluator = config.evaluator
-    devices = "auto" if evaluator.devices == ["auto"] else evaluator.devices
-    slots = resolve_slots(devices, evaluator.workers_per_device, evaluator.workers)
     settings = config.search_settings()
     (run_dir / WEIGHTS_DIR).mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir):
@@ -81,7 +67,8 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
         )
         data = splits.training_data()
         evaluation = latency_calibrated(config, store, splits.problem.input_shape)
-        strategy = make_strategy(StrategyContext(space, splits.problem, settings))
+        warm = on_this_scale(prepared.warm, evaluation.latency.reference_ms)
+        strategy = make_strategy(StrategyContext(space, splits.problem, settings, warm))
         reporter = pruner_for(config, past)
         try:
             with (

@@ -23,6 +23,7 @@ from evaluators import TrialResult, TrialStatus
 from genomes import Genome, GenomeEncoding, count_flops, count_params, genome_to_graph
 from search.ehvi import log_ehvi
 from search.latency_model import LatencyModel, operator_features
+from search.nsga2 import non_dominated
 from search.strategies.base import STRATEGIES, StrategyContext
 from search.strategies.designs import SobolDesign
 from search.strategies.evolution import NSGA2
@@ -40,6 +41,8 @@ REFIT_GROWTH = 0.05
 at sizes that depend only on the count, on the trials first told, so a resumed search
 (which replays tells in their order) fits the same models as an uninterrupted one."""
 _STARTUP_POOL = 64
+_MIN_FIT = 3
+"""Trained trials before the models predict anything."""
 FEATURES = "summary"
 SURROGATE_ON = "all"
 """Which trials the accuracy forest learns from: ``all`` trained ones (a PRUNED trial's
@@ -77,6 +80,17 @@ class Guided(NSGA2):
         self._notes: dict[str, float] = {}
         for i, (genome, result) in enumerate(context.warm):
             self._observe(-1 - i, genome, result, own=False)
+        self._warm_front = self._front_of(o for o in self._observed.values() if not o.own)
+
+    def _front_of(self, observations) -> list[Genome]:  # noqa: ANN001 - Iterable[_Observation]
+        """The non-dominated feasible genomes among ``observations``, fastest first: a warm
+        start trains these first, so it starts where the earlier runs ended."""
+        feasible = [o for o in observations if o.feasible]
+        if not feasible:
+            return []
+        costs = np.array([[o.error, o.latency_ms] for o in feasible])
+        front = [feasible[i] for i in non_dominated(costs)]
+        return [o.genome for o in sorted(front, key=lambda o: (o.latency_ms, o.trial_id))]
 
     def notes(self) -> dict[str, float]:
         return dict(self._notes)
@@ -118,15 +132,39 @@ class Guided(NSGA2):
 
     def ask(self, trial_id: int, rng: np.random.Generator) -> Genome:
         self._notes = {}
-        if len(self._observed) < STARTUP or len(self.population) < 2:
+        asked = self._asked_hashes()
+        replay = [g for g in self._warm_front if g.hash() not in asked]
+        if replay:
+            genome = replay[0]
+            self._note_prediction(genome)
+        elif len(self._observed) < STARTUP or len(self.population) < 2:
             genome = self._startup(trial_id, rng)
+            self._note_prediction(genome)
         elif rng.random() < EXPLORATION:
             genome = self.breed(rng) if rng.random() < 0.5 else self.operators.sample(rng)
             self._notes["explored"] = 1.0
+            self._note_prediction(genome)
         else:
             genome = self._screened(rng)
         self._remember(trial_id, genome)
         return genome
+
+    def _predict(self, genomes: list[Genome]) -> tuple[np.ndarray, ...]:
+        """Error mean and spread, latency mean and spread, per genome."""
+        self._refit()
+        described = [self._describe(g) for g in genomes]
+        error_mean, error_std = self._surrogate.predict(np.array([d[0] for d in described]))
+        latency_mean, latency_std = self._latency.predict([d[1] for d in described])
+        return np.clip(error_mean, 0.0, 1.0), error_std, latency_mean, latency_std
+
+    def _note_prediction(self, genome: Genome) -> None:
+        """What the models expect of an unscreened genome, kept to measure them by (the
+        running trial is not believed at it: it was not chosen for it)."""
+        if len(self._observed) < _MIN_FIT:
+            return
+        error, _, latency, _ = self._predict([genome])
+        self._notes["predicted_accuracy"] = float(1.0 - error[0])
+        self._notes["predicted_latency_ms"] = float(latency[0])
 
     def _startup(self, trial_id: int, rng: np.random.Generator) -> Genome:
         """The Sobol point (of the first 64 not asked yet) whose size is farthest from the
@@ -156,12 +194,7 @@ class Guided(NSGA2):
 
     def _screened(self, rng: np.random.Generator) -> Genome:
         candidates = self._candidates(rng)
-        self._refit()
-        described = [self._describe(g) for g in candidates]
-        features = np.array([d[0] for d in described])
-        error_mean, error_std = self._surrogate.predict(features)
-        latency_mean, latency_std = self._latency.predict([d[1] for d in described])
-        error_mean = np.clip(error_mean, 0.0, 1.0)
+        error_mean, error_std, latency_mean, latency_std = self._predict(candidates)
         score = log_ehvi(
             np.column_stack([error_mean, latency_mean]),
             np.column_stack([error_std, latency_std]),
@@ -204,7 +237,7 @@ class Guided(NSGA2):
             self._notes.get("predicted_accuracy"),
             self._notes.get("predicted_latency_ms"),
         )
-        if None in predicted:
+        if None in predicted or "log_ehvi" not in self._notes:
             self._pending[trial_id] = (genome, np.nan, np.nan)
         else:
             self._pending[trial_id] = (genome, 1.0 - predicted[0], predicted[1])

@@ -88,11 +88,20 @@ def test_resume_refuses_changed_settings_and_missing_runs(tmp_path: Path) -> Non
         automl("search", str(config), "--out", str(out), "--budget", "4", cwd=tmp_path).returncode
         == 0
     )
-    changed = write_config(
-        tmp_path / "changed.yaml", {**TINY, "space": {**TINY["space"], "depth": [1, 3]}}
+    for key, changed_config in {
+        "space.depth": {**TINY, "space": {**TINY["space"], "depth": [1, 3]}},
+        "latency.threads": {**TINY, "latency": {**TINY["latency"], "threads": 2}},
+        "search.pruning.eta": {**TINY, "search": {**TINY["search"], "pruning": {"eta": 2}}},
+    }.items():
+        changed = write_config(tmp_path / "changed.yaml", changed_config)
+        proc = automl("search", str(changed), "--out", str(out), "--resume", cwd=tmp_path)
+        assert proc.returncode == 2, f"a resume with another {key} was accepted"
+        assert f"other settings for {key};" in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    more = automl(
+        "search", str(config), "--out", str(out), "--resume", "--budget", "5", "--workers", "1"
     )
-    proc = automl("search", str(changed), "--out", str(out), "--resume", cwd=tmp_path)
-    assert proc.returncode == 2 and "other settings for space" in proc.stderr, proc.stderr
+    assert more.returncode == 0, f"a resume with a larger budget and other workers: {more.stderr}"
 
 
 def test_a_second_search_on_the_same_directory_is_refused(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
+import pytest
 
 from evaluators import EpochReport, TrialRequest, TrialResult, TrialStatus
 from genomes import Problem, SearchSpace
@@ -20,7 +21,7 @@ from search import (
 )
 from tests.search.fakes import Recorder
 
-ALWAYS_TRUSTED = {"min_pairs": 0, "min_correlation": -1.0}
+ALWAYS_TRUSTED = {"rule": "asha", "min_pairs": 0, "min_correlation": -1.0}
 
 
 def _report(trial_id: int, epoch: int, accuracy: float, latency_ms: float = 1.0, params=10):
@@ -82,7 +83,7 @@ def _finished(trial_id: int, curve: list[float]) -> TrialResult:
 
 
 def test_a_rung_prunes_only_once_it_ranks_trials_as_their_end_does() -> None:
-    pruner = MOASHAPruner(PruningSettings(eta=3, min_pairs=6, min_correlation=0.7))
+    pruner = MOASHAPruner(PruningSettings(eta=3, min_pairs=6, min_correlation=0.7, rule="asha"))
     rng = np.random.default_rng(0)
     for i in range(5):  # five finished trials: too few pairs to trust rung 1
         pruner.record(_finished(i, [0.5 + 0.05 * i, 0.6 + 0.05 * i, 0.7 + 0.05 * i]))
@@ -92,7 +93,7 @@ def test_a_rung_prunes_only_once_it_ranks_trials_as_their_end_does() -> None:
     assert health[1].pairs == 6 and health[1].correlation == 1.0 and health[1].active
     assert not pruner.report(_report(11, 1, 0.05)), "a trusted rung lets the worst trial on"
 
-    noisy = MOASHAPruner(PruningSettings(eta=3, min_pairs=6, min_correlation=0.7))
+    noisy = MOASHAPruner(PruningSettings(eta=3, min_pairs=6, min_correlation=0.7, rule="asha"))
     for i in range(12):  # rung-1 accuracy unrelated to the final one: a slow learner
         noisy.record(_finished(i, [float(rng.random()), 0.5, 0.5 + 0.03 * i]))
     rung = {h.epoch: h for h in noisy.health()}[1]
@@ -183,7 +184,7 @@ def test_search_with_pruning_stops_exactly_the_trials_outside_the_best_third_at_
 
 def test_trust_costs_a_few_full_trials_and_keeps_most_of_the_savings() -> None:
     trials, epochs = 60, 27
-    pruner = MOASHAPruner(PruningSettings(min_epochs=1, eta=3))  # the defaults: 6 pairs, 0.7
+    pruner = MOASHAPruner(PruningSettings(min_epochs=1, eta=3, rule="asha"))  # 6 pairs, 0.7
     evaluator = _search(pruner, trials)
     health = {h.epoch: h for h in pruner.health()}
     assert health[1].active and health[1].correlation >= 0.7, health
@@ -191,3 +192,32 @@ def test_trust_costs_a_few_full_trials_and_keeps_most_of_the_savings() -> None:
     assert first_stop >= 6, f"trial {first_stop} was pruned before any rung had earned trust"
     saved = 1 - evaluator.epochs_trained / (trials * epochs)
     assert saved >= 0.4, f"pruning saved only {saved:.0%} of the epochs"
+
+
+def test_front_rule_stops_only_a_trial_the_observed_gains_cannot_lift_onto_the_front() -> None:
+    pruner = MOASHAPruner(PruningSettings(min_pairs=6))  # the default rule: front
+    for i in range(5):  # gains after epoch 1: 0.3 for every trial
+        pruner.record(_finished(i, [0.5 + 0.05 * i, 0.8 + 0.05 * i]))
+    assert pruner.report(_report(10, 1, 0.01)), "pruned before 6 finished trials had passed"
+    pruner.record(_finished(5, [0.6, 0.9]))  # fastest-or-equal best final accuracy: 1.0
+    gain = {h.epoch: h for h in pruner.health()}[1].gain
+    assert gain == pytest.approx(0.3), gain
+    assert not pruner.report(_report(11, 1, 0.6)), "0.6 + 0.3 < 1.0 at the same latency"
+    assert pruner.report(_report(12, 1, 0.75)), "0.75 + 0.3 could still join the front"
+    assert pruner.report(_report(13, 1, 0.1, latency_ms=0.5)), "faster than every finished trial"
+    assert pruner.pruned == {11}
+
+
+def test_front_rule_regret_on_a_virtual_clock() -> None:
+    """Of the trials the front rule stops, few would have joined the final front had they
+    trained to the end (their final accuracy is known here)."""
+    trials = 60
+    pruner = MOASHAPruner(PruningSettings())
+    evaluator = _search(pruner, trials)
+    final = {}
+    for trial_id, epoch, accuracy, _ in evaluator.reports:
+        final[trial_id] = accuracy / (1.0 - 0.5**epoch) * (1.0 - 0.5**27)
+    assert pruner.pruned, "the front rule stopped nothing"
+    best_unpruned = max(v for t, v in final.items() if t not in pruner.pruned)
+    regret = sum(final[t] > best_unpruned for t in pruner.pruned) / len(pruner.pruned)
+    assert regret <= 0.1, f"{regret:.0%} of the pruned trials would have joined the front"
