@@ -28,6 +28,7 @@ from search import (
     INITIAL_DESIGNS,
     STRATEGIES,
     Constraints,
+    GuidedSettings,
     PruningSettings,
     SearchSettings,
 )
@@ -100,17 +101,27 @@ class PruningConfig(_Section):
     gain_quantile: float = Field(0.9, gt=0.0, le=1.0)
 
 
+class GuidedConfig(_Section):
+    """``search.guided``: the guided strategy's knobs (``search.GuidedSettings``)."""
+
+    candidates: int = Field(64, ge=2, le=4096)
+    startup: int = Field(10, ge=2)
+    exploration: float = Field(0.2, ge=0.0, le=1.0)
+    reference: Literal["run", "nadir"] = "run"
+
+
 class SearchConfig(_Section):
     population: int = Field(16, ge=2)
     evaluations: int = Field(64, ge=1)
     seed: int = 0
     mode: Literal["async", "generational"] = "async"
-    strategy: str = "nsga2"
+    strategy: str = "guided"
     initial: str = "random"
     """The initial design of the strategies that have one: random or sobol."""
     max_seconds: float | None = Field(None, gt=0)
     """Wall-time budget of this session: no trial starts after it."""
     pruning: PruningConfig = PruningConfig()
+    guided: GuidedConfig = GuidedConfig()
     crossover_probability: float = Field(0.9, ge=0.0, le=1.0)
     warm_start: list[str] = []
     """Run directories of earlier searches on the same data whose trials seed this one."""
@@ -212,6 +223,7 @@ class Config(_Section):
             strategy=self.search.strategy,
             mode=self.search.mode,
             initial=self.search.initial,
+            guided=GuidedSettings(**self.search.guided.model_dump()),
             max_seconds=self.search.max_seconds,
         )
 

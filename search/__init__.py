@@ -13,7 +13,7 @@ from search.objectives import (
     to_minimization,
 )
 from search.pruning import MOASHAPruner, PruningSettings, RungHealth
-from search.settings import SearchSettings
+from search.settings import GuidedSettings, SearchSettings
 from search.strategies import (
     INITIAL_DESIGNS,
     NSGA2,
@@ -48,6 +48,7 @@ __all__ = [
     "Constraints",
     "Evaluator",
     "Guided",
+    "GuidedSettings",
     "MOASHAPruner",
     "Measured",
     "Member",

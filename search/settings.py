@@ -8,6 +8,21 @@ from search.objectives import Constraints
 
 
 @dataclass(frozen=True, slots=True)
+class GuidedSettings:
+    """The ``guided`` strategy's knobs (``search.guided``)."""
+
+    candidates: int = 64
+    """Children (and a few fresh samples) screened per ask."""
+    startup: int = 10
+    """Trials drawn from the Sobol design before the models steer."""
+    exploration: float = 0.2
+    """Share of later asks that train an unscreened child or a fresh sample."""
+    reference: str = "run"
+    """Where the error axis of the improvement box ends: ``run`` (error 1, the run's own
+    hypervolume box) or ``nadir`` (1.1 times the worst error on the current front)."""
+
+
+@dataclass(frozen=True, slots=True)
 class SearchSettings:
     population: int = 16
     evaluations: int = 64
@@ -15,7 +30,7 @@ class SearchSettings:
     objectives: tuple[str, ...] = ("accuracy", "latency")
     constraints: Constraints = Constraints()
     crossover_probability: float = 0.9
-    strategy: str = "nsga2"
+    strategy: str = "guided"
     mode: str = "async"
     """``async`` (steady state) or ``generational`` (a barrier after every ``population``
     trials; with one worker and a seed the run repeats exactly)."""
@@ -23,3 +38,4 @@ class SearchSettings:
     """How strategies with an initial design draw it: ``random`` or ``sobol``."""
     max_seconds: float | None = None
     """Wall-time budget: no trial is submitted after it; running ones finish."""
+    guided: GuidedSettings = GuidedSettings()

@@ -16,7 +16,7 @@ from automl.errors import StorageError, storage_errors
 from automl.run.faults import checkpoint
 from automl.run.front import pareto_front
 from automl.run.outputs import PARETO_COLUMNS, TRIAL_COLUMNS, plot_pareto, write_csv
-from automl.run.prepare import prepare_search
+from automl.run.prepare import PreparedSearch, prepare_search
 from automl.run.progress import SearchProgress
 from automl.run.recorder import RunRecorder
 from automl.run.rundir import CONFIG_FILE, STORE_FILE, WEIGHTS_DIR, RunLock, weights_path
@@ -50,58 +50,74 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
     """Check everything that can fail on bad input, then search in ``run_dir`` (continuing
     the run there when ``resume``)."""
     prepared = prepare_search(config, run_dir, resume)
-    splits, space, slots = prepared.splits, prepared.space, prepared.slots
-    evaluator = config.evaluator
-    settings = config.search_settings()
     (run_dir / WEIGHTS_DIR).mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir):
         store = RunStore(run_dir / STORE_FILE)  # first: an unreadable store changes nothing
         write_config(config, run_dir / CONFIG_FILE)
-        store.set_meta(PROBLEM_KEY, problem_json(splits))
+        store.set_meta(PROBLEM_KEY, problem_json(prepared.splits))
         past = store.past_trials() if resume else []
-        console.print(
-            f"[bold]automl[/] {len(splits.y_train)} train / {len(splits.y_val)} val / "
-            f"{len(splits.y_test)} test samples, input {list(splits.problem.input_shape)}, "
-            f"{len(splits.classes)} classes; {len(slots)} workers on {sorted(set(slots))}; "
-            f"run directory {run_dir}" + (f"; resuming after {len(past)} trials" if resume else "")
-        )
-        data = splits.training_data()
-        evaluation = latency_calibrated(config, store, splits.problem.input_shape)
-        warm = on_this_scale(prepared.warm, evaluation.latency.reference_ms)
-        strategy = make_strategy(StrategyContext(space, splits.problem, settings, warm))
-        reporter = pruner_for(config, past)
+        console.print(_opening_line(prepared, len(past)))
+        data = prepared.splits.training_data()
         try:
-            with (
-                SearchProgress(console, settings.evaluations) as progress,
-                make_pool(
-                    evaluator.backend,
-                    data,
-                    evaluation,
-                    slots,
-                    evaluator.trial_timeout_s,
-                    evaluator.address,
-                    run_dir / "ray",
-                    reporter,
-                ) as pool,
-            ):
-                recorder = RunRecorder(store, run_dir, config, progress)
-                progress.update(recorder.finished, None, 0, recorder.failed)
-                engine = SearchEngine(strategy, settings, pool, recorder, past)
-                engine.run()
-                stop_reason = engine.stop_reason
+            stop_reason = _search(prepared, store, data, past, console)
         except BaseException:
             # Ctrl-C or a full disk: keep what can be kept, then report the first failure
             with contextlib.suppress(StorageError), storage_errors("the outputs"):
-                finalize_run(run_dir, store, config, splits, data)
+                finalize_run(run_dir, store, config, prepared.splits, data)
             store.close()
             raise
         with storage_errors(f"the outputs of {run_dir}"):
-            front = finalize_run(run_dir, store, config, splits, data)
+            front = finalize_run(run_dir, store, config, prepared.splits, data)
         records = store.trials()
         store.close()
     failed = sum(r.status is TrialStatus.FAILED for r in records)
     finished = sum(r.status in FINISHED for r in records)
     return RunSummary(run_dir, front, finished, failed, stop_reason)
+
+
+def _opening_line(prepared: PreparedSearch, past: int) -> str:
+    splits, slots = prepared.splits, prepared.slots
+    return (
+        f"[bold]automl[/] {len(splits.y_train)} train / {len(splits.y_val)} val / "
+        f"{len(splits.y_test)} test samples, input {list(splits.problem.input_shape)}, "
+        f"{len(splits.classes)} classes; {len(slots)} workers on {sorted(set(slots))}; "
+        f"strategy {prepared.config.search.strategy}; run directory {prepared.run_dir}"
+        + (f"; resuming after {past} trials" if prepared.resume else "")
+    )
+
+
+def _search(
+    prepared: PreparedSearch,
+    store: RunStore,
+    data: TrainingData,
+    past: list[PastTrial],
+    console: Console,
+) -> str | None:
+    """Start the pool, run the engine to the end of the budget; why it stopped early, if
+    it did."""
+    config, evaluator = prepared.config, prepared.config.evaluator
+    settings = config.search_settings()
+    evaluation = latency_calibrated(config, store, prepared.splits.problem.input_shape)
+    warm = on_this_scale(prepared.warm, evaluation.latency.reference_ms)
+    context = StrategyContext(prepared.space, prepared.splits.problem, settings, warm)
+    with (
+        SearchProgress(console, settings.evaluations) as progress,
+        make_pool(
+            evaluator.backend,
+            data,
+            evaluation,
+            prepared.slots,
+            evaluator.trial_timeout_s,
+            evaluator.address,
+            prepared.run_dir / "ray",
+            pruner_for(config, past),
+        ) as pool,
+    ):
+        recorder = RunRecorder(store, prepared.run_dir, config, progress)
+        progress.update(recorder.finished, None, 0, recorder.failed)
+        engine = SearchEngine(make_strategy(context), settings, pool, recorder, past)
+        engine.run()
+        return engine.stop_reason
 
 
 def pruner_for(config: Config, past: list[PastTrial]) -> MOASHAPruner | None:

@@ -165,6 +165,7 @@ def worker(args: argparse.Namespace) -> None:
                 "test_accuracy": _accuracy(model, x_test, splits.y_test),
                 "latency": ms / latency.reference_ms,
                 "epochs": epochs,
+                "number": trial.number,
                 "finished": time.time(),
             }  # fmt: skip
         )

@@ -27,31 +27,41 @@ PROBLEMS = {"digits": HERE / "reference_problem.yaml", "table": HERE / "referenc
 
 @dataclass
 class Run:
-    """One search: per trial in order of finishing (validation accuracy, test accuracy,
-    latency over the reference MLP's, seconds since the command started); the command's wall
-    time and the epochs it trained."""
+    """One search: per trained trial in order of finishing (validation accuracy, test
+    accuracy, latency over the reference MLP's, seconds since the command started, epochs,
+    whether it was pruned, its order of submission); the command's wall time and the epochs
+    it trained."""
 
-    points: list[tuple[float, float, float, float]]
+    points: list[tuple[float, float, float, float, int, bool, int]]
     seconds: float
     epochs: int
 
     def hypervolume_after(self, k: int) -> float:
         """The score of the first ``k`` trials: their validation front, judged on test."""
-        from search import non_dominated
 
-        seen = self.points[:k]
-        if not seen:
-            return 0.0
-        costs = np.array([[1.0 - val, lat] for val, _, lat, _ in seen])
-        front = [seen[i] for i in non_dominated(costs)]
-        return front_hypervolume([(test, lat) for _, test, lat, _ in front], 1.0)
+        return _score(self.points[:k])
+
+    def hypervolume_of_first_submitted(self, k: int) -> float:
+        """The score of the first ``k`` trials in the order they were submitted."""
+        return _score(sorted(self.points, key=lambda p: p[6])[:k])
 
     def hypervolume_at(self, seconds: float) -> float:
         """The score of the trials finished within ``seconds`` of the command's start."""
-        return self.hypervolume_after(sum(t <= seconds for *_, t in self.points))
+        return self.hypervolume_after(sum(p[3] <= seconds for p in self.points))
 
     def final(self) -> float:
         return self.hypervolume_after(len(self.points))
+
+
+def _score(points: list[tuple]) -> float:
+    """Hypervolume of the trials non-dominated on validation, judged on test."""
+    from search import non_dominated
+
+    if not points:
+        return 0.0
+    costs = np.array([[1.0 - p[0], p[2]] for p in points])
+    front = [points[i] for i in non_dominated(costs)]
+    return front_hypervolume([(p[1], p[2]) for p in front], 1.0)
 
 
 def problem_config(problem: str, workdir: Path) -> Path:
@@ -123,7 +133,7 @@ def _test_points(
 
     from automl.data import load_dataset
     from automl.run.finished import open_run
-    from evaluators import accuracy_of
+    from evaluators import TrialStatus, accuracy_of
 
     run = open_run(run_dir)
     splits = load_dataset(run.config.dataset)
@@ -135,6 +145,9 @@ def _test_points(
                 accuracy_of(run.load_model(r), splits.x_test, splits.y_test),
                 r.latency_ms / run.reference_ms,
                 r.finished_at - start,
+                r.epochs,
+                r.status is TrialStatus.PRUNED,
+                r.trial_id,
             )
             for r in trained
         ]
@@ -142,9 +155,14 @@ def _test_points(
 
 
 def _remove_run(run_dir: Path) -> None:
+    """Keep the run's store and config (for the analyses that read trials: latency model,
+    surrogate, pruning), drop its weights."""
     import shutil
 
-    shutil.rmtree(run_dir, ignore_errors=True)
+    shutil.rmtree(run_dir / "weights", ignore_errors=True)
+    for path in run_dir.iterdir():
+        if path.name not in ("trials.db", "config.yaml"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def run_optuna(workdir: Path, problem: str, sampler: str, seed: int, evaluations: int) -> Run:

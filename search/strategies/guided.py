@@ -1,12 +1,12 @@
 """Guided evolution: NSGA-II children screened before training.
 
-For each ask, NSGA-II breeds ``CANDIDATES`` children (tournament, crossover, mutation) and a
-few fresh samples join them; duplicates of anything asked before are dropped. A latency
-model fitted on the latencies measured so far (``search/latency_model.py``) and a forest over
-the genome encoding fitted on the accuracies (``search/surrogate.py``) predict both objectives
-of every candidate with an uncertainty, and the one with the highest expected hypervolume
-improvement over the front (``search/ehvi.py``) is trained. Trials still running sit on the
-front at their predicted values (Kriging believer), so parallel asks spread out.
+For each ask, NSGA-II breeds ``search.guided.candidates`` children (tournament, crossover,
+mutation) and a few fresh samples join them; duplicates of anything asked before are dropped.
+A latency model fitted on the latencies measured so far (``search/latency_model.py``) and a
+forest over the genome encoding fitted on the accuracies (``search/surrogate.py``) predict
+both objectives of every candidate with an uncertainty, and the one with the highest expected
+hypervolume improvement over the front (``search/ehvi.py``) is trained. Trials still running
+sit on the front at their predicted values (Kriging believer), so parallel asks spread out.
 
 Exploration is kept three ways: a startup phase of Sobol points spread over the range of
 network sizes, a share of asks that take an unscreened child or a fresh sample, and the
@@ -29,13 +29,8 @@ from search.strategies.designs import SobolDesign
 from search.strategies.evolution import NSGA2
 from search.surrogate import ForestSurrogate
 
-CANDIDATES = 64
-FRESH = 8
-"""Of the candidates, how many are fresh samples of the space rather than children."""
-STARTUP = 10
-"""Trials drawn from the Sobol design before the models steer."""
-EXPLORATION = 0.2
-"""Share of asks (after the startup) that train an unscreened child or a fresh sample."""
+FRESH_SHARE = 0.125
+"""Of the candidates, the share that are fresh samples of the space rather than children."""
 REFIT_GROWTH = 0.05
 """Past 32 trained trials, the models are refitted once the data have grown by this share:
 at sizes that depend only on the count, on the trials first told, so a resumed search
@@ -44,9 +39,11 @@ _STARTUP_POOL = 64
 _MIN_FIT = 3
 """Trained trials before the models predict anything."""
 FEATURES = "summary"
-SURROGATE_ON = "all"
-"""Which trials the accuracy forest learns from: ``all`` trained ones (a PRUNED trial's
-accuracy when it stopped) or only ``complete`` ones."""
+SURROGATE_ON = "complete"
+"""Which trials the accuracy forest learns from: only ``complete`` ones (once there are five),
+or ``all`` trained ones (a PRUNED trial's accuracy when it stopped). Measured on guided digits
+runs, a forest fitted on the complete trials ranked the later complete trials better
+(Spearman 0.24 against 0.12; ``experiments/RESULTS.md``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +66,7 @@ class Guided(NSGA2):
     def __init__(self, context: StrategyContext) -> None:
         super().__init__(context)
         space, problem, seed = context.space, context.problem, context.settings.seed
+        self._knobs = context.settings.guided
         self._encoding = GenomeEncoding(space, problem)
         self._sobol = SobolDesign(space, problem, seed)
         self._latency = LatencyModel()
@@ -137,10 +135,10 @@ class Guided(NSGA2):
         if replay:
             genome = replay[0]
             self._note_prediction(genome)
-        elif len(self._observed) < STARTUP or len(self.population) < 2:
+        elif len(self._observed) < self._knobs.startup or len(self.population) < 2:
             genome = self._startup(trial_id, rng)
             self._note_prediction(genome)
-        elif rng.random() < EXPLORATION:
+        elif rng.random() < self._knobs.exploration:
             genome = self.breed(rng) if rng.random() < 0.5 else self.operators.sample(rng)
             self._notes["explored"] = 1.0
             self._note_prediction(genome)
@@ -225,8 +223,9 @@ class Guided(NSGA2):
             for m in self.population
             if m.trial_id < 0 and m.genome.hash() not in asked
         }
-        for k in range(CANDIDATES):
-            bred = k < CANDIDATES - FRESH
+        fresh = round(self._knobs.candidates * FRESH_SHARE)
+        for k in range(self._knobs.candidates):
+            bred = k < self._knobs.candidates - fresh
             genome = self.breed(rng, ranking) if bred else self.operators.sample(rng)
             if genome.hash() not in asked:
                 chosen.setdefault(genome.hash(), genome)
@@ -250,7 +249,7 @@ class Guided(NSGA2):
             return
         observed = list(self._observed.values())[:size]  # in the order they were told
         trained = observed
-        if SURROGATE_ON == "complete" and sum(o.complete for o in observed) >= STARTUP // 2:
+        if SURROGATE_ON == "complete" and sum(o.complete for o in observed) >= 5:
             trained = [o for o in observed if o.complete]
         self._surrogate.fit(
             np.array([o.features for o in trained]), np.array([o.error for o in trained])
@@ -266,9 +265,15 @@ class Guided(NSGA2):
         return np.array(points, dtype=float).reshape(-1, 2)
 
     def _reference(self) -> np.ndarray:
-        """Error 1, and 1.1 times the slowest latency measured: the run's own hypervolume
-        box (``search/hypervolume.py``)."""
+        """1.1 times the slowest latency measured, and for the error either 1 (the run's own
+        hypervolume box, ``search/hypervolume.py``) or, with ``reference: nadir``, 1.1 times
+        the largest error on the current front: a network less accurate than every front
+        member earns nothing for being faster still."""
         slowest = max(o.latency_ms for o in self._observed.values())
+        points = self._front()
+        if self._knobs.reference == "nadir" and len(points):
+            nadir = float(points[non_dominated(points), 0].max())
+            return np.array([min(1.0, 1.1 * nadir + 1e-3), 1.1 * slowest])
         return np.array([1.0, 1.1 * slowest])
 
 

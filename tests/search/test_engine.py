@@ -12,7 +12,9 @@ from tests.search.fakes import PROBLEM, SPACE, Recorder, VirtualClockEvaluator
 
 
 def run_engine(space=SPACE, capacity=3, duration=lambda request: 1.0, past=(), **settings):
-    settings = SearchSettings(**{"population": 8, "evaluations": 60, **settings})
+    settings = SearchSettings(
+        **{"population": 8, "evaluations": 60, "strategy": "nsga2", **settings}
+    )
     strategy = make_strategy(StrategyContext(space, PROBLEM, settings))
     evaluator, recorder = VirtualClockEvaluator(capacity, duration), Recorder()
     engine = SearchEngine(strategy, settings, evaluator, recorder, past)

@@ -149,7 +149,7 @@ class EpochClockEvaluator:
 
 def _search(pruner: MOASHAPruner, trials: int) -> EpochClockEvaluator:
     evaluator = EpochClockEvaluator(capacity=4, pruner=pruner)
-    settings = SearchSettings(population=8, evaluations=trials, seed=1)
+    settings = SearchSettings(population=8, evaluations=trials, seed=1, strategy="nsga2")
     strategy = make_strategy(StrategyContext(SearchSpace(), Problem((8,), 3), settings))
     SearchEngine(strategy, settings, evaluator, Recorder()).run()
     return evaluator
