@@ -102,13 +102,14 @@ def cached(workdir: Path, key: str, make) -> Run:  # noqa: ANN001 - () -> Run
 
 
 def run_ours(
-    workdir: Path, problem: str, strategy: str, seed: int, evaluations: int, pruning: dict
+    workdir: Path, problem: str, strategy: str, seed: int, evaluations: int, search: dict
 ) -> Run:
     """A real ``automl search`` subprocess, timed from outside, start-up included;
-    ``pruning`` overrides ``search.pruning`` keys."""
+    ``search`` overrides keys of the config's ``search`` section."""
     config = yaml.safe_load(problem_config(problem, workdir).read_text())
-    config["search"].update(strategy=strategy, seed=seed, evaluations=evaluations, pruning=pruning)
-    name = f"{problem}-{strategy}-{seed}-" + "-".join(f"{k}{v}" for k, v in pruning.items())
+    config["search"].update(strategy=strategy, seed=seed, evaluations=evaluations, **search)
+    slug = "".join(c if c.isalnum() else "_" for c in str(sorted(search.items())))
+    name = f"{problem}-{strategy}-{seed}-{slug}"
     path = workdir / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     out = workdir / name

@@ -17,7 +17,7 @@ from pathlib import Path
 from experiments.benchmarks.common import RESULTS_DIR, machine, write_fragment
 from experiments.benchmarks.quality_runs import Run, cached, run_optuna, run_ours
 
-OFF = {"enabled": False}
+OFF = {"pruning": {"enabled": False}}
 OURS = {
     "ours guided": ("guided", {}),
     "ours guided (pruning off)": ("guided", OFF),
@@ -28,8 +28,9 @@ OURS = {
     "ours tpe (pruning off)": ("tpe", OFF),
 }
 TUNING = {
-    "ours guided (gain quantile 0.8)": ("guided", {"gain_quantile": 0.8}),
-    "ours guided (asha pruning)": ("guided", {"rule": "asha"}),
+    "ours guided (gain quantile 0.8)": ("guided", {"pruning": {"gain_quantile": 0.8}}),
+    "ours guided (asha pruning)": ("guided", {"pruning": {"rule": "asha"}}),
+    "ours guided (nadir reference)": ("guided", {"guided": {"reference": "nadir"}}),
 }
 """Variants compared on the tuning seeds (100..) to choose the defaults."""
 OPTUNA = {
@@ -56,8 +57,8 @@ def collect(args: argparse.Namespace, problem: str) -> dict[str, list[Run]]:
 
 def _run(args: argparse.Namespace, problem: str, name: str, seed: int) -> Run:
     if name in OURS or name in TUNING:
-        strategy, pruning = {**OURS, **TUNING}[name]
-        return run_ours(args.workdir, problem, strategy, seed, args.evaluations, pruning)
+        strategy, overrides = {**OURS, **TUNING}[name]
+        return run_ours(args.workdir, problem, strategy, seed, args.evaluations, overrides)
     return run_optuna(args.workdir, problem, OPTUNA[name], seed, args.evaluations)
 
 
