@@ -90,13 +90,14 @@ def search(
     from automl.errors import ConfigError
     from automl.report.table import front_table
     from automl.run.runner import run_search
+    from automl.run.warm import WarmStartError
     from evaluators import DeviceError
     from genomes import SearchSpaceError
 
     console = Console()
     try:
         summary = run_search(config, Path(config.output), console, resume=resume)
-    except (DeviceError, SearchSpaceError) as exc:  # the config does not fit this data/machine
+    except (DeviceError, SearchSpaceError, WarmStartError) as exc:  # config vs data/machine
         raise ConfigError(f"{config_path}: {exc}") from None
     console.print(front_table(summary.front))
     if summary.stop_reason:

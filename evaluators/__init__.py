@@ -7,7 +7,9 @@ from evaluators.devices import (
     available_cores,
     available_cpus,
     check_device,
+    latency_device,
     resolve_slots,
+    worker_cores,
 )
 from evaluators.errors import EvaluationError
 from evaluators.latency import (
@@ -80,6 +82,7 @@ __all__ = [
     "calibrate",
     "check_device",
     "evaluate_trial",
+    "latency_device",
     "lr_factor",
     "measure_latency",
     "noop_trial",
@@ -89,4 +92,5 @@ __all__ = [
     "resolve_slots",
     "train",
     "trial_seed",
+    "worker_cores",
 ]

@@ -1,4 +1,4 @@
-"""Worker slots: which device each worker process trains on."""
+"""Worker slots: the device each worker trains and times latency on, and the core it runs on."""
 
 from __future__ import annotations
 
@@ -54,3 +54,21 @@ def check_device(device: str, key: str) -> None:
         return
     visible = ["cpu"] + [f"cuda:{i}" for i in range(gpu_count)]
     raise DeviceError(f"`{key}` entry {device!r} is not available here; allowed: {visible}")
+
+
+def latency_device(slot: str, configured: str) -> str:
+    """Where a worker on ``slot`` times latency: on its own GPU when both ``slot`` and the
+    configured ``latency.device`` are GPUs (so that workers on four GPUs do not all time on
+    cuda:0), else on the configured device (``cpu``: the worker's own pinned core)."""
+    if slot.startswith("cuda") and configured.startswith("cuda"):
+        return slot
+    return configured
+
+
+def worker_cores(devices: Sequence[str], cores: Sequence[int]) -> list[int]:
+    """The core each slot's worker is pinned to, round-robin over ``cores`` in slot order, GPU
+    slots too: a GPU worker's Python and kernel dispatch then never share a core with another
+    worker while there are as many cores as slots."""
+    if not cores:
+        raise DeviceError(f"`cores` must list at least one CPU core to pin workers to; got {cores}")
+    return [cores[index % len(cores)] for index in range(len(devices))]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 
 import torch.multiprocessing as mp
 
 from evaluators.data import TrainingData
-from evaluators.devices import available_cores
+from evaluators.devices import available_cores, worker_cores
+from evaluators.environment import child_environment
 from evaluators.pool_base import WorkerPool
 from evaluators.scheduler import Slot
 from evaluators.trial import TrialResult
@@ -39,9 +39,10 @@ class _Worker:
 
 
 class LocalPool(WorkerPool):
-    """One spawned process per slot, each on its slot's device and, for CPU slots, pinned to
-    its own core; the data reach every worker once, when it starts (tensors travel through
-    shared memory), and workers are reused for every trial.
+    """One spawned process per slot, each on its slot's device and pinned to a core of its own
+    (round-robin over this process's cores, GPU slots too: ``worker_cores``); the data reach
+    every worker once, when it starts (tensors travel through shared memory), and workers are
+    reused for every trial.
 
     Each worker talks to the pool over its own pipe, so killing one cannot corrupt another's
     messages. A worker that dies or runs past ``trial_timeout`` seconds is replaced and its
@@ -65,7 +66,7 @@ class LocalPool(WorkerPool):
         self._timeout = trial_timeout
         self._evaluate = evaluate
         self._context = mp.get_context("spawn")
-        self._cores = available_cores()
+        self._cores = worker_cores(devices, available_cores())
         self._workers = {slot.index: self._start(slot) for slot in self._scheduler.slots}
 
     def close(self) -> None:
@@ -91,7 +92,6 @@ class LocalPool(WorkerPool):
 
     def _start(self, slot: Slot) -> _Worker:
         parent_end, child_end = self._context.Pipe(duplex=True)
-        core = self._cores[slot.index % len(self._cores)] if slot.device == "cpu" else None
         process = self._context.Process(
             target=worker_main,
             name=f"automl-worker-{slot.index}",
@@ -99,7 +99,7 @@ class LocalPool(WorkerPool):
             args=(
                 slot.index,
                 slot.device,
-                core,
+                self._cores[slot.index],
                 self._data,
                 self._settings,
                 self._evaluate,
@@ -107,7 +107,7 @@ class LocalPool(WorkerPool):
                 self._reporter is not None,
             ),
         )
-        with _environment(_SINGLE_THREAD_ENV):
+        with child_environment(_SINGLE_THREAD_ENV):
             process.start()
         child_end.close()
         return _Worker(process, parent_end)
@@ -169,18 +169,3 @@ def _stop(worker: _Worker) -> None:
         worker.process.kill()
     worker.process.join()
     worker.connection.close()
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for a child about to start; restore the parent's after."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

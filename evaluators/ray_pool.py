@@ -2,15 +2,14 @@
 
 The data are put into Ray's object store once and every actor reads them from there; a CUDA
 slot's actor reserves ``1 / workers_per_device`` of a GPU. Without an address a local Ray is
-started with its temporary files in ``temp_dir`` (inside the run directory) and without
-authentication or dashboard, so nothing lands in the user's home; it is shut down on close.
+started with its temporary files in ``temp_dir`` (inside the run directory), without
+authentication or dashboard and with only the listed GPUs, so nothing lands in the user's
+home; it is shut down on close (``RaySession`` says what a joined cluster allows).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from evaluators.data import TrainingData
 from evaluators.latency import prime_drift
 from evaluators.optional import import_optional
 from evaluators.pool_base import WorkerPool
+from evaluators.ray_session import RaySession
 from evaluators.scheduler import Slot
 from evaluators.trial import EpochReport, TrialRequest, TrialResult
 from evaluators.worker import (
@@ -54,15 +54,13 @@ class RayWorker:
         device = "cuda:0" if device.startswith("cuda") else device
         self._index = index
         self._data = data.to(device)
-        self._settings = dataclasses.replace(
-            settings, train=dataclasses.replace(settings.train, device=device)
-        )
+        self._settings = settings.on_device(device)
         self._evaluate = evaluate
         self._state = WorkerState()
         if reports is not None:  # a ReportDesk actor: the pruner lives there
             self._state.report = lambda report: ray.get(reports.report.remote(report))
         if settings.latency.reference_ms is not None:
-            prime_drift(self._state.drift, data.problem.input_shape, settings.latency)
+            prime_drift(self._state.drift, data.problem.input_shape, self._settings.latency)
 
     def run(self, request: TrialRequest) -> TrialResult:
         return self._evaluate(request, self._data, self._settings, self._state, self._index)
@@ -83,6 +81,10 @@ class ReportDesk:
 
 
 class RayPool(WorkerPool):
+    """One Ray actor per slot, on the Ray this process is connected to, or else on the one
+    that ``RaySession`` joins (``address``) or starts (files in ``temp_dir``); whatever the
+    pool started it stops on close, also when its start fails half-way."""
+
     def __init__(
         self,
         data: TrainingData,
@@ -96,26 +98,35 @@ class RayPool(WorkerPool):
     ) -> None:
         super().__init__(devices)
         self._ray = import_optional("ray", extra="ray")
-        self._owns_ray = not self._ray.is_initialized()
-        if self._owns_ray:
-            _init_ray(self._ray, address, temp_dir, devices)
+        self._session = RaySession(self._ray, address, temp_dir, devices)
         self._timeout = trial_timeout
-        self._actor_class = self._ray.remote(RayWorker)
-        self._data_ref = self._ray.put(data)
         self._settings, self._evaluate = settings, evaluate
-        self._reports = None
-        if reporter is not None:  # the reporter lives in the desk actor, not in this process
-            self._reports = self._ray.remote(ReportDesk).options(num_cpus=0).remote(reporter)
         per_device = Counter(devices)
         self._gpu_share = {d: 1.0 / n for d, n in per_device.items() if d.startswith("cuda")}
-        self._actors = {slot.index: self._start(slot) for slot in self._scheduler.slots}
+        self._actors: dict[int, Any] = {}
         self._running: dict[Any, tuple[Slot, float]] = {}
+        try:
+            self._actor_class = self._ray.remote(RayWorker)
+            self._data_ref = self._ray.put(data)
+            self._reports = self._report_desk(reporter)
+            self._actors = {slot.index: self._start(slot) for slot in self._scheduler.slots}
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        for actor in self._actors.values():
-            self._ray.kill(actor)
-        if self._owns_ray:
-            self._ray.shutdown()
+        """Kill the actors, then stop the Ray this pool started (and remove its files)."""
+        try:
+            for actor in self._actors.values():
+                self._ray.kill(actor)
+        finally:
+            self._session.close()
+
+    def _report_desk(self, reporter: Reporter | None) -> Any:
+        """The actor that holds ``reporter`` (it cannot live in this process); None without."""
+        if reporter is None:
+            return None
+        return self._ray.remote(ReportDesk).options(num_cpus=0).remote(reporter)
 
     def _record(self, result: TrialResult) -> None:
         """The reporter lives in the desk actor: tell it there."""
@@ -170,41 +181,3 @@ class RayPool(WorkerPool):
                 self._actors[slot.index] = self._start(slot)
                 return self._finish(slot, failure)
         return None
-
-
-_SOCKET_PATH_LIMIT = 107
-_SOCKET_SUFFIX = "/session_2026-01-01_00-00-00_000000_1234567/sockets/plasma_store"
-
-
-def _socket_safe(temp_dir: Path) -> Path:
-    """``temp_dir``, or, when Ray's socket paths below it would pass the kernel's 107-byte
-    limit for Unix sockets, a short directory in the system temp folder that ``temp_dir``
-    links to, so the run directory still leads to Ray's files."""
-    temp_dir = temp_dir.resolve()
-    if len(str(temp_dir)) + len(_SOCKET_SUFFIX) <= _SOCKET_PATH_LIMIT:
-        temp_dir.mkdir(parents=True, exist_ok=True)
-        return temp_dir
-    short = Path(tempfile.mkdtemp(prefix="automl-ray-"))
-    temp_dir.parent.mkdir(parents=True, exist_ok=True)
-    if not temp_dir.exists():
-        temp_dir.symlink_to(short, target_is_directory=True)
-    return short
-
-
-def _init_ray(ray: Any, address: str | None, temp_dir: Path | None, devices: Sequence[str]) -> None:
-    if address is not None:
-        ray.init(address=address, logging_level="ERROR", log_to_driver=False)
-        return
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    gpus = len({d for d in devices if d.startswith("cuda")})
-    kwargs: dict[str, Any] = {}
-    if temp_dir is not None:
-        kwargs["_temp_dir"] = str(_socket_safe(temp_dir))
-    ray.init(
-        num_cpus=len(devices),
-        num_gpus=gpus,
-        include_dashboard=False,
-        logging_level="ERROR",
-        log_to_driver=False,
-        **kwargs,
-    )

@@ -16,6 +16,7 @@ from typing import Protocol
 import torch
 
 from evaluators.data import TrainingData
+from evaluators.devices import latency_device
 from evaluators.latency import DriftTracker, LatencySettings, measure_latency, prime_drift
 from evaluators.trainer import TrainSettings, build_model, train
 from evaluators.trial import EpochReport, TrialRequest, TrialResult, TrialStatus
@@ -29,11 +30,28 @@ REPORT = "report"
 
 @dataclass(frozen=True, slots=True)
 class EvaluationSettings:
+    """What every worker is told; ``on_device`` gives one slot's copy.
+
+    A worker trains on its slot's device. It times latency on ``latency.device``, with one
+    exception: when that is a GPU and the worker's slot is a GPU too, the worker times on its
+    own GPU, so that the workers of four GPUs do not all time on cuda:0 (the GPUs of one run
+    are taken to be alike). ``latency.device: cpu`` keeps every worker's timing on the CPU,
+    on its own pinned core."""
+
     train: TrainSettings = TrainSettings()
     latency: LatencySettings = LatencySettings()
     memory_limit_mb: int | None = None
     """Cap on each worker's private memory (``limit_memory``): a trial that needs more fails
     as out of memory instead of drawing the OOM killer onto the machine."""
+
+    def on_device(self, device: str) -> EvaluationSettings:
+        """The settings of a worker whose slot is ``device``."""
+        timing = latency_device(device, self.latency.device)
+        return dataclasses.replace(
+            self,
+            train=dataclasses.replace(self.train, device=device),
+            latency=dataclasses.replace(self.latency, device=timing),
+        )
 
 
 TrialFunction = Callable[
@@ -143,19 +161,18 @@ def worker_main(
     pruning: bool = False,
 ) -> None:
     """Entry point of a worker process: one thread, pinned to ``core`` when given (so a latency
-    measurement here never shares a core with another worker's training), data moved to its
-    device once, then trials until ``None`` arrives. Each trial is announced with ``STARTED``
-    before it runs, so the pool's timeout does not count start-up; with ``pruning`` each
-    epoch is reported to the pool, which answers whether to go on. Ctrl-C is left to the
-    parent."""
+    measurement here never shares a core with another worker's training, and a GPU worker's
+    dispatch never waits for another's), settings for its slot (``on_device``) and data moved
+    to its device once, then trials until ``None`` arrives. Each trial is announced with
+    ``STARTED`` before it runs, so the pool's timeout does not count start-up; with
+    ``pruning`` each epoch is reported to the pool, which answers whether to go on. Ctrl-C is
+    left to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if core is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {core})
     torch.set_num_threads(1)
     limit_memory(settings.memory_limit_mb)
-    settings = dataclasses.replace(
-        settings, train=dataclasses.replace(settings.train, device=device)
-    )
+    settings = settings.on_device(device)
     data = data.to(device)
     state = WorkerState()
     if pruning:

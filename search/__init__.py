@@ -3,6 +3,7 @@ engine that drives them, multi-objective pruning and hypervolume."""
 
 from search.engine import Evaluator, PastTrial, SearchEngine, SearchObserver
 from search.hypervolume import costs, hypervolume, reference_scales
+from search.latency_model import LatencyModel, operator_features
 from search.nsga2 import Ranking, binary_tournament, non_dominated, rank_population, survive
 from search.objectives import (
     OBJECTIVES,
@@ -48,6 +49,7 @@ __all__ = [
     "Constraints",
     "Evaluator",
     "Guided",
+    "LatencyModel",
     "GuidedSettings",
     "MOASHAPruner",
     "Measured",
@@ -70,6 +72,7 @@ __all__ = [
     "hypervolume",
     "make_strategy",
     "non_dominated",
+    "operator_features",
     "objective_values",
     "rank_population",
     "reference_scales",

@@ -17,6 +17,10 @@ from genomes import Genome, InvalidGenomeError, Problem, SearchSpace, validate_g
 WARM_STRATEGIES = ("guided", "nsga2")
 
 
+class WarmStartError(RunDirectoryError):
+    """A ``search.warm_start`` entry that cannot seed this search."""
+
+
 @dataclass(frozen=True)
 class WarmTrial:
     genome: Genome
@@ -30,7 +34,7 @@ def load_warm_start(config: Config, space: SearchSpace, problem: Problem) -> lis
     objectives or with a genome outside this space is refused, naming it."""
     runs = config.search.warm_start
     if runs and config.search.strategy not in WARM_STRATEGIES:
-        raise RunDirectoryError(
+        raise WarmStartError(
             f"`search.warm_start` works with search.strategy {' or '.join(WARM_STRATEGIES)}; "
             f"got {config.search.strategy!r}"
         )
@@ -44,18 +48,20 @@ def _trials_of(
     run_dir: Path, config: Config, space: SearchSpace, problem: Problem
 ) -> list[WarmTrial]:
     where = f"`search.warm_start` run {run_dir}"
+    if not run_dir.is_dir():
+        raise WarmStartError(f"{where}: no such run directory")
     try:
         run = open_run(run_dir)
     except RunDirectoryError as exc:
-        raise RunDirectoryError(f"{where}: {exc}") from None
+        raise WarmStartError(f"`search.warm_start`: {exc}") from None
     if run.problem != problem:
-        raise RunDirectoryError(
+        raise WarmStartError(
             f"{where} was searched on other data (input {list(run.input_shape)}, "
             f"{len(run.classes)} classes; this run: {list(problem.input_shape)}, "
             f"{problem.num_classes} classes)"
         )
     if list(run.config.objectives) != list(config.objectives):
-        raise RunDirectoryError(
+        raise WarmStartError(
             f"{where} has objectives {run.config.objectives}; this run: {config.objectives}"
         )
     trials = []
@@ -67,7 +73,7 @@ def _trials_of(
         try:
             validate_genome(genome, space, problem)
         except InvalidGenomeError as exc:
-            raise RunDirectoryError(
+            raise WarmStartError(
                 f"{where}: trial {record.trial_id} does not fit this space ({exc})"
             ) from None
         trials.append(WarmTrial(genome, result, run.reference_ms))

@@ -22,7 +22,11 @@ import yaml
 from experiments.benchmarks.scoring import front_hypervolume
 
 HERE = Path(__file__).resolve().parent
-PROBLEMS = {"digits": HERE / "reference_problem.yaml", "table": HERE / "reference_table.yaml"}
+PROBLEMS = {
+    "digits": HERE / "reference_problem.yaml",
+    "table": HERE / "reference_table.yaml",
+    "slow": HERE / "slow_table.yaml",
+}
 
 
 @dataclass
@@ -67,10 +71,11 @@ def _score(points: list[tuple]) -> float:
 def problem_config(problem: str, workdir: Path) -> Path:
     """The problem's config with its data in place (the table problem writes its CSV)."""
     config = yaml.safe_load(PROBLEMS[problem].read_text())
-    if problem == "table":
-        csv = workdir / "breast_cancer.csv"
+    writers = {"table": _write_breast_cancer, "slow": _write_slow_table}
+    if problem in writers:
+        csv = workdir / f"{problem}.csv"
         if not csv.exists():
-            _write_breast_cancer(csv)
+            writers[problem](csv)
         config["dataset"]["path"] = str(csv)
     path = workdir / f"{problem}.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -81,11 +86,23 @@ def _write_breast_cancer(path: Path) -> None:
     from sklearn.datasets import load_breast_cancer
 
     data = load_breast_cancer()
-    columns = [f"f{i}" for i in range(data.data.shape[1])] + ["label"]
-    rows = [",".join(columns)]
+    _write_csv(path, data.data, data.target)
+
+
+def _write_slow_table(path: Path) -> None:
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(
+        n_samples=2000, n_features=30, n_informative=15, n_redundant=5, n_classes=8,
+        n_clusters_per_class=2, flip_y=0.15, class_sep=0.7, random_state=0,
+    )  # fmt: skip
+    _write_csv(path, x, y)
+
+
+def _write_csv(path: Path, x: np.ndarray, y: np.ndarray) -> None:
+    rows = [",".join([f"f{i}" for i in range(x.shape[1])] + ["label"])]
     rows += [
-        ",".join(f"{v:.6g}" for v in x) + f",{y}"
-        for x, y in zip(data.data, data.target, strict=True)
+        ",".join(f"{v:.6g}" for v in row) + f",{label}" for row, label in zip(x, y, strict=True)
     ]
     path.write_text("\n".join(rows) + "\n")
 

@@ -7,16 +7,24 @@ import os
 import signal
 import time
 
+import pytest
+
 from evaluators import (
     EpochReport,
     EvaluationSettings,
+    LatencySettings,
     LocalPool,
     TrainSettings,
     TrialRequest,
     TrialResult,
     TrialStatus,
+    available_cores,
+    calibrate,
+    noop_trial,
+    worker_cores,
 )
 from genomes import Genome, layer_gene, train_gene
+from tests.devices import gpu_test
 
 ENDLESS = TrainSettings(max_epochs=100_000, patience=100_000)
 
@@ -99,3 +107,30 @@ def test_reporter_prunes_a_trial_which_keeps_its_weights_and_curve(tiny_data) ->
     assert reporter.recorded[0].weights is None, "weights were sent to the reporter"
     assert result.status is TrialStatus.PRUNED, result.error
     assert result.epochs == 2 and len(result.curve) == 2 and result.weights
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity on this OS")
+def test_every_worker_is_pinned_to_its_assigned_core(tiny_data) -> None:
+    devices = ["cpu", "cpu"]
+    with LocalPool(tiny_data, EvaluationSettings(), devices, evaluate=noop_trial) as pool:
+        for trial_id in range(len(devices)):
+            pool.submit(TrialRequest(trial_id, _genome(8, 1), trial_id))
+        assert len(list(pool.results())) == len(devices)  # every worker has started
+        pinned = [os.sched_getaffinity(_worker_pid(i)) for i in range(len(devices))]
+    assert pinned == [{core} for core in worker_cores(devices, available_cores())]
+
+
+@gpu_test
+def test_gpu_workers_train_and_time_on_their_gpu_each_on_its_own_core(tiny_data) -> None:
+    devices = ["cuda:0", "cuda:0"]
+    latency = calibrate(LatencySettings(device="cuda:0", blocks=5), tiny_data.problem.input_shape)
+    with LocalPool(tiny_data, EvaluationSettings(latency=latency), devices) as pool:
+        for trial_id in range(4):
+            pool.submit(TrialRequest(trial_id, _genome(16, 2), trial_id))
+        results = list(pool.results())
+        pinned = [os.sched_getaffinity(_worker_pid(i)) for i in range(len(devices))]
+    assert len(results) == 4
+    for result in results:
+        assert result.status is TrialStatus.COMPLETE, result.error
+        assert result.latency_ms > 0 and 0.0 <= result.val_accuracy <= 1.0
+    assert pinned == [{core} for core in worker_cores(devices, available_cores())]

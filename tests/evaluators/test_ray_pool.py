@@ -1,16 +1,26 @@
-"""The Ray backend on a local Ray started once for the test session."""
+"""The Ray backend on a local Ray started once for this module; a pool that starts its own
+Ray (and its scratch folder) is tested in test_ray_session.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from evaluators import EvaluationSettings, TrialRequest, TrialStatus, crash_trial, noop_trial
+from evaluators import (
+    EvaluationSettings,
+    LatencySettings,
+    TrialRequest,
+    TrialStatus,
+    crash_trial,
+    noop_trial,
+)
 from genomes import IntRange, SearchSpace, sample_genome
+from tests.devices import gpu_test
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 from evaluators.ray_pool import RayPool  # noqa: E402
 
+pytestmark = pytest.mark.ray
 SPACE = SearchSpace(width=IntRange(8, 16), max_epochs=IntRange(2, 2))
 
 
@@ -64,3 +74,16 @@ def test_noop_trials_flow_through_without_loss(local_ray, tiny_data) -> None:
             pool.submit(request)
         ids = sorted(r.trial_id for r in pool.results())
     assert ids == list(range(40))
+
+
+@gpu_test
+def test_gpu_actors_share_a_gpu_and_time_latency_on_it(local_ray, tiny_data) -> None:
+    settings = EvaluationSettings(latency=LatencySettings(device="cuda:0", blocks=5))
+    with RayPool(tiny_data, settings, ["cuda:0", "cuda:0"]) as pool:
+        for request in _requests(tiny_data, 4):
+            pool.submit(request)
+        results = list(pool.results())
+    assert len(results) == 4
+    for result in results:
+        assert result.status is TrialStatus.COMPLETE, result.error
+        assert result.latency_ms > 0

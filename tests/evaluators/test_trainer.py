@@ -21,6 +21,7 @@ from evaluators import (
 from genomes import OPTIMIZERS as OPTIMIZER_NAMES
 from genomes import SCHEDULES as SCHEDULE_NAMES
 from genomes import Genome, layer_gene, train_gene
+from tests.devices import DEVICES
 
 
 def _genome(
@@ -60,34 +61,50 @@ def test_schedules_warm_up_then_stay_within_the_base_rate(schedule: str) -> None
         assert factors[-1] < 0.5, f"{schedule} should decay by the end"
 
 
-def test_early_stopping_stops_and_restores_the_best_weights(tiny_data) -> None:
-    settings = TrainSettings(max_epochs=60, patience=2)
-    outcome = train(_genome(), tiny_data, settings, seed=0)
+@pytest.mark.parametrize("device", DEVICES)
+def test_early_stopping_stops_and_restores_the_best_weights(tiny_data, device: str) -> None:
+    data = tiny_data.to(device)
+    settings = TrainSettings(max_epochs=60, patience=2, device=device)
+    outcome = train(_genome(), data, settings, seed=0)
     assert outcome.epochs < 60, "patience 2 should stop long before 60 epochs on easy data"
     assert outcome.epochs == len(outcome.curve)
     assert outcome.val_accuracy == max(outcome.curve)
-    restored = accuracy_of(outcome.model, tiny_data.x_val, tiny_data.y_val)
+    restored = accuracy_of(outcome.model, data.x_val, data.y_val)
     assert restored == pytest.approx(outcome.val_accuracy), "best weights were not restored"
 
 
-def test_training_is_deterministic_for_a_seed_whatever_ran_before(tiny_data) -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_training_is_deterministic_for_a_seed_whatever_ran_before(tiny_data, device: str) -> None:
     layer = layer_gene("mlp", width=16, activation="relu", dropout=0.5)
     dropout = Genome("mlp", (layer,), _genome(epochs=3).train)
-    a = train(dropout, tiny_data, TrainSettings(), seed=11)
-    torch.rand(100)  # a worker's global random state moves between trials
-    b = train(dropout, tiny_data, TrainSettings(), seed=11)
+    data, settings = tiny_data.to(device), TrainSettings(device=device)
+    a = train(dropout, data, settings, seed=11)
+    torch.rand(100, device=device)  # a worker's global random state moves between trials
+    b = train(dropout, data, settings, seed=11)
     assert a.curve == b.curve, "same genome and seed gave different curves"
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("optimizer", OPTIMIZER_NAMES)
-def test_every_optimizer_and_augmentation_trains(tiny_data, optimizer: str) -> None:
+def test_every_optimizer_and_augmentation_trains(tiny_data, optimizer: str, device: str) -> None:
     outcome = train(
         _genome(epochs=2, optimizer=optimizer, schedule="onecycle", augment=True),
-        tiny_data,
-        TrainSettings(),
+        tiny_data.to(device),
+        TrainSettings(device=device),
         seed=0,
     )
     assert outcome.epochs == 2 and 0.0 <= outcome.val_accuracy <= 1.0
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_cnn_trains_with_mixed_precision(tiny_data, device: str) -> None:
+    """bf16 autocast and channels-last on CUDA; on the CPU the flag is ignored."""
+    layer = layer_gene("cnn", width=4, activation="relu", kernel_size=3, downsample="stride")
+    cnn = Genome("cnn", (layer,), _genome(epochs=2).train)
+    settings = TrainSettings(device=device, mixed_precision=True)
+    outcome = train(cnn, tiny_data.to(device), settings, seed=0)
+    assert outcome.epochs == 2 and 0.0 <= outcome.val_accuracy <= 1.0
+    assert all(p.dtype == torch.float32 for p in outcome.model.parameters()), "weights stay fp32"
 
 
 def test_epoch_callback_can_stop_a_trial(tiny_data) -> None:
@@ -102,30 +119,35 @@ def test_epoch_callback_can_stop_a_trial(tiny_data) -> None:
     assert seen == [1, 2, 3] and outcome.stopped_by_callback and outcome.epochs == 3
 
 
-def test_non_finite_loss_raises_and_becomes_a_failed_trial(tiny_data) -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_non_finite_loss_raises_and_becomes_a_failed_trial(tiny_data, device: str) -> None:
     exploding = _genome(lr=1e12, optimizer="sgd")
+    data, settings = tiny_data.to(device), EvaluationSettings().on_device(device)
     with pytest.raises(EvaluationError, match="non-finite training loss"):
-        train(exploding, tiny_data, TrainSettings(), seed=0)
-    result = evaluate_trial(TrialRequest(7, exploding, 0), tiny_data, EvaluationSettings())
+        train(exploding, data, settings.train, seed=0)
+    result = evaluate_trial(TrialRequest(7, exploding, 0), data, settings)
     assert result.status is TrialStatus.FAILED
     assert "non-finite training loss" in result.error
     assert result.trial_id == 7 and result.weights is None
 
 
-def test_completed_trial_carries_metrics_and_loadable_weights(tiny_data) -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_completed_trial_carries_metrics_and_loadable_weights(tiny_data, device: str) -> None:
     import io
 
-    result = evaluate_trial(TrialRequest(1, _genome(epochs=2), 0), tiny_data, EvaluationSettings())
+    settings = EvaluationSettings(latency=LatencySettings(device=device)).on_device(device)
+    result = evaluate_trial(TrialRequest(1, _genome(epochs=2), 0), tiny_data.to(device), settings)
     assert result.status is TrialStatus.COMPLETE, result.error
     assert result.latency_ms > 0 and result.params > 0 and result.flops > 0
     state = torch.load(io.BytesIO(result.weights), weights_only=True)
     assert "normalize.mean" in state and "head.weight" in state
 
 
-def test_latency_is_positive_and_larger_for_a_larger_network() -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_latency_is_positive_and_larger_for_a_larger_network(device: str) -> None:
     small = torch.nn.Linear(8, 8)
     large = torch.nn.Sequential(*[torch.nn.Linear(512, 512) for _ in range(4)])
-    settings = LatencySettings(blocks=5, block_seconds=0.005)
+    settings = LatencySettings(device=device, blocks=5, block_seconds=0.005)
     t_small = measure_latency(small, (8,), settings)
     t_large = measure_latency(torch.nn.Sequential(torch.nn.Linear(8, 512), large), (8,), settings)
     assert 0 < t_small.latency_ms < t_large.latency_ms
@@ -145,11 +167,12 @@ def test_drift_tracker_flags_slow_phases_and_scales_by_drift() -> None:
     assert tracker.factor(0.09) == pytest.approx(0.9)
 
 
-def test_measurement_with_reference_reports_drift_corrected_latency() -> None:
+@pytest.mark.parametrize("device", DEVICES)
+def test_measurement_with_reference_reports_drift_corrected_latency(device: str) -> None:
     from evaluators import DriftTracker, calibrate, prime_drift
 
     model = torch.nn.Linear(8, 8)
-    settings = calibrate(LatencySettings(blocks=5), (8,))
+    settings = calibrate(LatencySettings(device=device, blocks=5), (8,))
     drift = DriftTracker()
     prime_drift(drift, (8,), settings)
     stats = measure_latency(model, (8,), settings, drift)

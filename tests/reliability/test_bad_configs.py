@@ -85,8 +85,20 @@ BAD_CONFIGS = {
         r"`evaluator.devices`: must be 'auto' or a list of 'cpu'.*got \['tpu'\]",
     ),
     "unavailable_gpu": (
-        {"evaluator": {"devices": ["cuda:7"]}},
-        r"`evaluator.devices` entry 'cuda:7' is not available here",
+        {"evaluator": {"devices": ["cuda:99"]}},
+        r"`evaluator.devices` entry 'cuda:99' is not available here",
+    ),
+    "unavailable_latency_device": (
+        {"latency": {"device": "cuda:99"}},
+        r"`latency.device` entry 'cuda:99' is not available here; allowed: \['cpu'",
+    ),
+    "warm_start_missing_run": (
+        {"search": {"warm_start": ["no/such/run"]}},
+        r"`search.warm_start` run no/such/run: no such run directory",
+    ),
+    "warm_start_with_tpe": (
+        {"search": {"strategy": "tpe", "warm_start": ["no/such/run"]}},
+        r"`search.warm_start` works with search.strategy guided or nsga2; got 'tpe'",
     ),
     "bad_latency_device": (
         {"latency": {"device": "gpu"}},
