@@ -19,12 +19,16 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe,bench]"
+	$(BIN)/python -m experiments.benchmarks.search_quality
+	$(BIN)/python -m experiments.benchmarks.search_diagnosis
+	$(BIN)/python -m experiments.benchmarks.guidance_bench
+	$(BIN)/python -m experiments.benchmarks.pruning_regret
+	$(BIN)/python -m experiments.benchmarks.latency_model_bench
+	$(BIN)/python -m experiments.benchmarks.engine_bench
+	$(BIN)/python -m experiments.benchmarks.recorder_bench
 	$(BIN)/python -m experiments.benchmarks.evaluators_bench
 	$(BIN)/python -m experiments.benchmarks.pruning_bench
 	$(BIN)/python -m experiments.benchmarks.data_bench
-	$(BIN)/python -m experiments.benchmarks.search_quality
-	$(BIN)/python -m experiments.benchmarks.search_diagnosis
-	$(BIN)/python -m experiments.benchmarks.engine_bench
 	$(BIN)/python -m experiments.benchmarks.collect
 
 lint: $(STAMP)

@@ -163,7 +163,9 @@ def report(run_dir: Path) -> None:
     from automl.run.finished import open_run
 
     run = open_run(run_dir)
-    with storage_errors(f"the report into {run_dir}"):
+    with storage_errors(
+        f"the report into {run_dir}", "the run is unchanged: free space, then retry"
+    ):
         written = write_report(run)
     click.echo(f"report written: {', '.join(str(path) for path in written)}")
 
@@ -219,7 +221,9 @@ def study(
             else f"none (the fastest takes {pick.latency_ms:.4g} ms)"
         )
         click.echo(f"{pick.setting.label}, budget {pick.budget_ms:g} ms: {chosen}")
-    with storage_errors(f"the study into {run_dir}"):
+    with storage_errors(
+        f"the study into {run_dir}", "the run is unchanged: free space, then retry"
+    ):
         written = write_study(run_dir, rows, picks)
     click.echo(f"study written: {', '.join(str(path) for path in written)}")
 

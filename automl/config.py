@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from automl.atomic import atomic_path
 from automl.data import READERS
 from automl.errors import ConfigError
 from evaluators import EvaluationSettings, LatencySettings, TrainSettings, import_optional
@@ -107,7 +108,7 @@ class GuidedConfig(_Section):
     candidates: int = Field(64, ge=2, le=4096)
     startup: int = Field(10, ge=2)
     exploration: float = Field(0.2, ge=0.0, le=1.0)
-    reference: Literal["run", "nadir"] = "run"
+    reference: Literal["run", "nadir"] = "nadir"
 
 
 class SearchConfig(_Section):
@@ -312,9 +313,10 @@ def _check_extras(config: Config) -> None:
 
 
 def write_config(config: Config, path: Path) -> None:
-    """Write the resolved config (file merged with CLI flags and defaults)."""
+    """Write the resolved config (file merged with CLI flags and defaults), atomically."""
     data = config.model_dump(mode="json")
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with atomic_path(path) as partial:
+        partial.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
 def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:

@@ -22,23 +22,29 @@ class StorageError(AutoMLError, OSError):
     """The run or export directory cannot be written (a full disk, no permission)."""
 
 
+RESUME_HINT = "the trials recorded so far are safe: free space, then continue with --resume"
+RETRY_HINT = "the run is unchanged: free space, then retry"
+
+
 @contextlib.contextmanager
-def storage_errors(what: str) -> Iterator[None]:
+def storage_errors(what: str, hint: str = RESUME_HINT) -> Iterator[None]:
     """Turn a failed write (a full disk, no permission, SQLite unable to grow the store) into
-    one StorageError line saying what could not be written and that finished work is safe."""
+    one StorageError line saying what could not be written and what to do (``hint``)."""
     try:
         yield
     except (OSError, sqlite3.Error) as exc:
         if isinstance(exc, AutoMLError):
             raise
-        raise StorageError(
-            f"cannot write {what} ({exc}); the trials recorded so far are safe: free space, "
-            "then continue with --resume"
-        ) from None
+        raise StorageError(f"cannot write {what} ({exc}); {hint}") from None
 
 
 class RunDirectoryError(AutoMLError, ValueError):
     """A run directory that cannot be used as asked (it already holds trials, or is missing)."""
+
+
+class ExportCheckError(AutoMLError, RuntimeError):
+    """An export file (``model.py``, ``model.pt2``, ``model.onnx``) that, loaded back, does not
+    compute what the trained network computes; nothing is kept."""
 
 
 __all__ = [
@@ -46,6 +52,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "EvaluationError",
+    "ExportCheckError",
     "InvalidGenomeError",
     "RunDirectoryError",
     "StorageError",

@@ -9,9 +9,11 @@ that shares a core with a trainer reads 5-8% high. So:
 - each block times many calls, and the estimate is the fastest block (medians and
   candidate/reference ratios repeat worse: ``experiments/benchmarks/evaluators_bench.py``);
 - workers are pinned to their own cores (``LocalPool``), so no trainer shares the meter's;
-- a fixed reference network is timed alone right before and after the candidate, as in
-  ``calibrate`` at the start of the run. A reference slower than its recent median marks a
-  disturbed measurement, which is repeated; the median of its recent timings against the
+- a fixed reference network is timed in blocks interleaved with the candidate's (their
+  fastest blocks then come from the same stretch of time, so a disturbance that covers part
+  of a measurement cannot slow one and spare the other), as in ``calibrate`` at the start of
+  the run. A reference slower than its recent median marks a disturbed measurement, which is
+  repeated; the median of its recent timings against the
   calibrated value is the machine's drift, which the estimate is scaled by. A disturbance
   that outlasts the retries slowed the reference alike, so that measurement is scaled by its
   own reference instead.
@@ -131,9 +133,8 @@ def measure_latency(
     reference_calls = meter.calls_per_block(meter.reference)
     attempts = []
     for attempt in range(1 + settings.retries):
-        before = meter.reference_time(reference_calls)
-        times = meter.blocks(candidate, calls, settings.blocks)
-        reference = max(before, meter.reference_time(reference_calls))
+        times, references = meter.interleaved(candidate, calls, reference_calls, settings.blocks)
+        reference = min(references)
         attempts.append((reference, times))
         if not drift.disturbed(reference, settings.tolerance):
             break
@@ -164,6 +165,18 @@ class _Meter:
         self.blocks(model, self.settings.warmup_calls, 1)
         per_call = (time.perf_counter() - start) / self.settings.warmup_calls
         return max(1, int(self.settings.block_seconds / max(per_call, 1e-7)))
+
+    def interleaved(
+        self, model: nn.Module, calls: int, reference_calls: int, count: int
+    ) -> tuple[list[float], list[float]]:
+        """``count`` blocks of the model, each followed by a block of the reference: both
+        fastest blocks come from the same stretch of time, so a disturbance that covers part
+        of it (another process on the core) cannot slow one and spare the other."""
+        model_times, reference_times = [], []
+        for _ in range(count):
+            model_times += self.blocks(model, calls, 1)
+            reference_times += self.blocks(self.reference, reference_calls, 1)
+        return model_times, reference_times
 
     def reference_time(self, calls: int) -> float:
         """The reference's fastest of a few blocks: seconds per call."""

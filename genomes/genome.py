@@ -137,12 +137,16 @@ class Genome:
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
 
     def architecture_hash(self, schema: GeneSchema | None = None) -> str:
-        """Hash of the genes that decide the shape of the network (latency depends on these)."""
+        """Hash of what decides the network's layers (latency depends on these): the genes
+        that shape it, and of the others only whether they are set (a dropout of 0.1 or 0.4
+        is the same Dropout layer; none is no layer)."""
         rows = (schema or DEFAULT_SCHEMA).scoped(GeneScope.LAYER)
         shaping = {g.name for g in rows if g.affects_latency}
         arch = {
             "family": self.family,
-            "layers": [{k: v for k, v in g.items() if k in shaping} for g in self.layers],
+            "layers": [
+                {k: (v if k in shaping else bool(v)) for k, v in g.items()} for g in self.layers
+            ],
             "skips": [list(s) for s in self.skips],
         }
         text = json.dumps(arch, sort_keys=True, separators=(",", ":"))

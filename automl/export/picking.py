@@ -1,13 +1,16 @@
 """Choosing one network from a run's front: by id, the most accurate, the fastest, or the
-knee, optionally within a latency budget. Choices use validation accuracy: the test split
-only reports."""
+knee (on the run's trade-off objective: latency, parameters or FLOPs), optionally within a
+latency budget. Choices use validation accuracy: the test split only reports."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 
 from automl.errors import RunDirectoryError
 from automl.run.finished import FinishedRun
+from automl.run.front import objective_value, trade_off
 from automl.run.store import TrialRecord
 
 PICKS = ("knee", "accuracy", "latency")
@@ -32,7 +35,11 @@ def pick_member(
                 f"--max-latency-ms {max_latency_ms:g}: no front member is that fast; the "
                 f"fastest, trial {fastest.trial_id}, takes {fastest.latency_ms:.4g} ms"
             )
-    choose = {"knee": knee, "accuracy": most_accurate, "latency": fastest_member}
+    choose = {
+        "knee": partial(knee, objective=trade_off(tuple(run.config.objectives))),
+        "accuracy": most_accurate,
+        "latency": fastest_member,
+    }
     return choose[pick or "accuracy"](candidates)
 
 
@@ -44,13 +51,14 @@ def fastest_member(front: list[TrialRecord]) -> TrialRecord:
     return min(front, key=lambda r: (r.latency_ms, -r.val_accuracy))
 
 
-def knee(front: list[TrialRecord]) -> TrialRecord:
+def knee(front: list[TrialRecord], objective: str) -> TrialRecord:
     """The member farthest below the line joining the front's two extremes, with error and
-    log latency scaled to [0, 1] over the front: where more latency stops buying accuracy.
-    With two members or fewer there is no bend; the one nearest the ideal point is taken."""
+    the log of ``objective`` (the run's trade-off) scaled to [0, 1] over the front: where
+    more latency (or size) stops buying accuracy. With two members or fewer there is no
+    bend; the one nearest the ideal point is taken."""
     error = np.array([1.0 - r.val_accuracy for r in front])
-    latency = np.array([r.latency_ms for r in front])
-    points = np.column_stack([_unit(error), _unit(np.log(latency))])
+    cost = np.array([objective_value(r, objective) for r in front])
+    points = np.column_stack([_unit(error), _unit(np.log(cost))])
     if len(front) <= 2:
         return front[int(np.argmin(np.linalg.norm(points, axis=1)))]
     start, end = points[np.argmin(points[:, 1])], points[np.argmax(points[:, 1])]

@@ -1,62 +1,135 @@
 """Export one trained network as the DESIGN.md export contract lists: standalone source,
 weights, a ``torch.export`` program, the genome, its metrics, and ONNX where the onnx extra is
-installed. The standalone model is checked against the trained one before anything is kept."""
+installed. Every file that computes is loaded back as a user would load it and checked against
+the trained network before anything is kept: the files are written to a temporary folder
+first and copied into the export directory only once every check passes."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from automl.errors import storage_errors
+from automl.atomic import atomic_path
+from automl.errors import ExportCheckError, storage_errors
 from automl.run.finished import FinishedRun
 from automl.run.store import TrialRecord
-from genomes import Genome, generate_source, genome_to_graph
+from genomes import Genome, GraphModule, generate_source, genome_to_graph
 
 _CHECK_BATCH = 4
 _TOLERANCE = 1e-5
 
 
 def export_member(run: FinishedRun, record: TrialRecord, out_dir: Path) -> list[Path]:
-    """Write the export files of ``record`` into ``out_dir``; returns the paths written."""
-    genome = Genome.from_json(record.genome)
+    """Write the export files of ``record`` into ``out_dir``; returns the paths written. A
+    file that does not compute what the trained network computes raises ExportCheckError
+    and leaves ``out_dir`` as it was (not even created)."""
     trained = run.load_model(record)
-    source = generate_source(genome_to_graph(genome, run.problem))
-    standalone = _standalone(source, trained.state_dict())
-    example = torch.rand(_CHECK_BATCH, *run.input_shape, generator=torch.Generator().manual_seed(0))
+    inputs = _check_inputs(trained, run.input_shape)
     with torch.inference_mode():
-        difference = (standalone(example) - trained(example)).abs().max().item()
-    if difference > _TOLERANCE:
-        raise RuntimeError(f"generated model.py differs from the trained network by {difference}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [
-        _write_text(out_dir / "model.py", source),
-        _save(out_dir / "weights.pt", lambda path: torch.save(standalone.state_dict(), path)),
-        _save(out_dir / "model.pt2", lambda path: _export_program(standalone, example, path)),
-        _write_text(out_dir / "genome.json", json.dumps(genome.to_dict(), indent=2) + "\n"),
-        _write_text(out_dir / "metrics.json", json.dumps(_metrics(run, record), indent=2) + "\n"),
-    ]
+        expected = trained(inputs)
+    check = _Check(inputs, expected, f"export of trial {record.trial_id} into {out_dir}")
+    with (
+        storage_errors(
+            f"the export into {out_dir}", "the run is unchanged: free space, then retry"
+        ),
+        tempfile.TemporaryDirectory(prefix="automl-export-") as folder,
+    ):
+        staged = _stage(Path(folder), run, record, trained, check)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return [_keep(path, out_dir) for path in staged]
+
+
+def _stage(
+    folder: Path, run: FinishedRun, record: TrialRecord, trained: GraphModule, check: _Check
+) -> list[Path]:
+    """Write every export file into ``folder``, checking each file that computes as soon as
+    it is written. The programs are traced from the generated module loaded from its file,
+    so that they are what a user of ``model.py`` runs."""
+    genome = Genome.from_json(record.genome)
+    model_py, program = folder / "model.py", folder / "model.pt2"
+    model_py.write_text(generate_source(genome_to_graph(genome, run.problem)), encoding="utf-8")
+    torch.save(trained.state_dict(), folder / "weights.pt")
+    standalone = _load_standalone(model_py)
+    check("model.py with weights.pt", standalone)
+    _export_program(standalone, check.inputs, program)
+    check("model.pt2", torch.export.load(program).module())
+    for name, content in (
+        ("genome.json", genome.to_dict()),
+        ("metrics.json", _metrics(run, record)),
+    ):
+        (folder / name).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    written = [folder / name for name in _FILES]
     if _onnx_installed():
-        written.append(
-            _save(out_dir / "model.onnx", lambda p: _export_onnx(standalone, example, p))
-        )
+        onnx = folder / "model.onnx"
+        _export_onnx(standalone, check.inputs, onnx)
+        if importlib.util.find_spec("onnxruntime") is not None:  # else kept unchecked
+            check("model.onnx in onnxruntime", _onnx_runner(onnx))
+        written.append(onnx)
     return written
 
 
-def _standalone(source: str, state: dict[str, torch.Tensor]) -> torch.nn.Module:
-    """Import the generated source as the user will, from a file, and load the weights."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.py"
-        path.write_text(source, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location("automl_exported_model", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+_FILES = ("model.py", "weights.pt", "model.pt2", "genome.json", "metrics.json")
+"""Written by every export, in this order; ``model.onnx`` follows where the extra is."""
+
+
+@dataclass(frozen=True)
+class _Check:
+    """Runs a model loaded back from an export file on a few inputs and compares its outputs
+    with the trained network's."""
+
+    inputs: torch.Tensor
+    expected: torch.Tensor
+    what: str
+
+    def __call__(self, label: str, model: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        with torch.inference_mode():
+            difference = (model(self.inputs) - self.expected).abs().max().item()
+        if not difference <= _TOLERANCE:  # NaN fails too
+            raise ExportCheckError(
+                f"{self.what}: {label} differs from the trained network by {difference:.3g} "
+                f"on {len(self.inputs)} check inputs (allowed: at most {_TOLERANCE:g}); "
+                "nothing was written"
+            )
+
+
+def _check_inputs(trained: GraphModule, input_shape: tuple[int, ...]) -> torch.Tensor:
+    """A small batch on the data's own scale without the data: drawn around the training
+    split's statistics that the network keeps in its ``normalize`` layer (images clipped to
+    [0, 1], as the reader yields them), so that a table with large raw features is checked
+    where the network is used."""
+    norm = trained.get_submodule("normalize")
+    noise = torch.randn(_CHECK_BATCH, *input_shape, generator=torch.Generator().manual_seed(0))
+    inputs = norm.mean + norm.std * noise
+    return inputs.clamp(0.0, 1.0) if len(input_shape) == 3 else inputs
+
+
+def _load_standalone(model_py: Path) -> torch.nn.Module:
+    """``model.py`` and ``weights.pt`` beside it, imported and loaded as the user will."""
+    spec = importlib.util.spec_from_file_location("automl_exported_model", model_py)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     model = module.Model()
-    model.load_state_dict(state)
+    model.load_state_dict(torch.load(model_py.with_name("weights.pt"), weights_only=True))
     return model.eval()
+
+
+def _onnx_runner(path: Path) -> Callable[[torch.Tensor], torch.Tensor]:
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    def run(inputs: torch.Tensor) -> torch.Tensor:
+        (logits,) = session.run(None, {"x": inputs.numpy()})
+        return torch.from_numpy(logits)
+
+    return run
 
 
 def _batch_dimension() -> dict[str, dict[int, object]]:
@@ -109,17 +182,8 @@ def _metrics(run: FinishedRun, record: TrialRecord) -> dict[str, object]:
     }
 
 
-def _write_text(path: Path, text: str) -> Path:
-    return _save(path, lambda partial: partial.write_text(text, encoding="utf-8"))
-
-
-def _save(path: Path, write) -> Path:  # noqa: ANN001 - a callable taking the partial path
-    """Write through a partial file, so an interrupted export never leaves a half file."""
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # keeps the suffix readers want
-    try:
-        with storage_errors(str(path)):
-            write(partial)
-            partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+def _keep(staged: Path, out_dir: Path) -> Path:
+    path = out_dir / staged.name
+    with atomic_path(path) as partial:
+        shutil.copyfile(staged, partial)
     return path

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from automl.atomic import atomic_path
 from automl.report.guidance import search_guidance
 from automl.report.html import ReportContent, render_report
 from automl.report.importance import gene_importance
-from automl.report.plots import atomic_path, plot_curves, plot_hypervolume
+from automl.report.plots import plot_curves, plot_hypervolume
 from automl.run.faults import checkpoint
 from automl.run.finished import FinishedRun
 from automl.run.outputs import plot_pareto
@@ -80,8 +81,7 @@ def write_report(run: FinishedRun) -> list[Path]:
     the paths written. Every file is replaced atomically, so a reader of a report being
     refreshed sees the old one or the new one."""
     figures = {name: run.run_dir / f"{name}.png" for name in FIGURES}
-    with atomic_path(figures["pareto"]) as partial:
-        plot_pareto(partial, run.records, run.front)
+    plot_pareto(figures["pareto"], run.records, run.front, tuple(run.config.objectives))
     plot_hypervolume(figures["hypervolume"], run.hypervolume)
     plot_curves(figures["curves"], run.front)
     checkpoint("report_figures")

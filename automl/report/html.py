@@ -16,8 +16,8 @@ from automl.run.store import TrialRecord
 from genomes import Genome
 
 _CAPTIONS = {
-    "pareto": "Validation accuracy against latency of every trained trial; the front is red, "
-    "its test accuracies are open diamonds.",
+    "pareto": "Validation accuracy of every trained trial against the run's other objective; "
+    "the front is red, its test accuracies are open diamonds.",
     "hypervolume": "Hypervolume of the front after each result, against evaluations and "
     "against wall time.",
     "curves": "Validation accuracy per epoch of each front member.",

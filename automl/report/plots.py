@@ -1,28 +1,16 @@
 """The report's own figures: hypervolume over the run and the front's learning curves. Each is
-written under a temporary name and moved into place, so a reader never sees half a PNG."""
+written atomically, so a reader never sees half a PNG."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from automl.atomic import atomic_path
 from automl.plotting import pyplot
 from automl.run.store import TrialRecord
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A sibling temporary path to write; it replaces ``path`` once the block succeeds. The
-    suffix is kept so that matplotlib still infers the format from the name."""
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        yield partial
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _save(path: Path, draw: Callable[[Any], None], figsize: tuple[float, float]) -> None:

@@ -178,5 +178,5 @@ def finalize_run(
     write_csv(run_dir / "trials.csv", records, TRIAL_COLUMNS)
     checkpoint("outputs_written")
     write_csv(run_dir / "pareto.csv", front, PARETO_COLUMNS)
-    plot_pareto(run_dir / "pareto.png", records, front)
+    plot_pareto(run_dir / "pareto.png", records, front, objectives)
     return front

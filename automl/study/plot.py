@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from automl.atomic import atomic_path
 from automl.plotting import pyplot
 
 if TYPE_CHECKING:
@@ -14,7 +15,8 @@ if TYPE_CHECKING:
 def plot_study(path: Path, rows: list[StudyRow], budgets_ms: list[float]) -> None:
     """Every member as a marker and each setting's front as a staircase in one colour, with
     the budgets in view as dotted vertical lines. Members are the same on every setting; only
-    their latencies move, so a member dominated on one setting leaves that staircase."""
+    their latencies move, so a member dominated on one setting leaves that staircase. Written
+    atomically."""
     plt = pyplot(path.parent)
 
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
@@ -46,7 +48,8 @@ def plot_study(path: Path, rows: list[StudyRow], budgets_ms: list[float]) -> Non
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic_path(path) as partial:
+        fig.savefig(partial)
     plt.close(fig)
 
 

@@ -7,7 +7,15 @@ import datetime
 
 from experiments.benchmarks.common import RESULTS_DIR, machine
 
-ORDER = ["search_quality", "search_diagnosis", "engine", "evaluators", "pruning", "data"]
+ORDER = [
+    "search_quality",
+    "search_diagnosis",
+    "engine",
+    "recorder",
+    "evaluators",
+    "pruning",
+    "data",
+]
 
 
 def main() -> None:

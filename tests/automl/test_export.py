@@ -7,13 +7,20 @@ import importlib.util
 import json
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 
+from automl.cli import main
 from automl.data import load_dataset
+from automl.errors import ExportCheckError
+from automl.export import writer
 from automl.export.picking import knee
+from automl.export.writer import export_member
 from automl.run.finished import open_run
 from evaluators import as_model_input
 from tests.cli import automl
@@ -112,7 +119,7 @@ def test_knee_pick_and_latency_budget(finished_run: Path, tmp_path: Path) -> Non
     proc = automl("export", str(finished_run), "--pick", "knee", "--out", str(tmp_path / "k"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     chosen = json.loads((tmp_path / "k" / "metrics.json").read_text())["trial_id"]
-    assert chosen == knee(run.front).trial_id
+    assert chosen == knee(run.front, "latency").trial_id
     slowest = max(run.front, key=lambda r: r.latency_ms)
     budget = slowest.latency_ms * 0.999
     within = [r for r in run.front if r.latency_ms <= budget]
@@ -150,3 +157,100 @@ def test_bad_export_input_is_one_line_and_exit_2(
     assert proc.returncode == 2, f"{args}: exit {proc.returncode}, {proc.stderr[-500:]}"
     assert expected in proc.stderr, f"{args}: {expected!r} not in {proc.stderr!r}"
     assert not out.exists(), f"{args}: the export directory was written"
+
+
+class _Shifted(torch.nn.Module):
+    """A network whose outputs are off by 1e-3: what a broken exporter would ship."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x) + 1e-3
+
+
+def _break_model_py(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = writer.generate_source
+
+    def shifted_source(graph: object) -> str:
+        source = original(graph)
+        broken = source.replace("        return h_", "        return 1e-3 + h_")
+        assert broken != source, "the generated source has no return line to break"
+        return broken
+
+    monkeypatch.setattr(writer, "generate_source", shifted_source)
+
+
+def _break_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = torch.save
+
+    def shifted_save(state: object, path: object, *args: object, **kwargs: object) -> None:
+        if Path(path).name == "weights.pt":
+            state = {name: tensor + 1e-3 for name, tensor in state.items()}
+        original(state, path, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", shifted_save)
+
+
+def _break_exporter(name: str) -> Callable[[pytest.MonkeyPatch], None]:
+    def breaker(monkeypatch: pytest.MonkeyPatch) -> None:
+        original = getattr(writer, name)
+        monkeypatch.setattr(
+            writer,
+            name,
+            lambda model, example, path: original(_Shifted(model).eval(), example, path),
+        )
+
+    return breaker
+
+
+BREAKERS = {
+    "model.py with weights.pt": _break_model_py,
+    "weights.pt": _break_weights,
+    "model.pt2": _break_exporter("_export_program"),
+    "model.onnx in onnxruntime": _break_exporter("_export_onnx"),
+}
+
+
+@pytest.mark.parametrize("broken", BREAKERS)
+def test_an_export_file_that_differs_is_refused_and_nothing_is_kept(
+    finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    if "onnx" in broken and importlib.util.find_spec("onnxruntime") is None:
+        pytest.skip("onnxruntime not installed: model.onnx is not checked")
+    run = open_run(finished_run)
+    record = run.front[0]
+    out = tmp_path / "new" / "export"
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "model.py").write_text("# an earlier export\n")
+    before = set(Path(tempfile.gettempdir()).glob("automl-export-*"))
+    BREAKERS[broken](monkeypatch)
+    for target in (out, kept):
+        with pytest.raises(ExportCheckError) as caught:
+            export_member(run, record, target)
+        message = str(caught.value)
+        label = "model.py with weights.pt" if broken == "weights.pt" else broken
+        for part in (f"trial {record.trial_id}", str(target), label, "1e-05"):
+            assert part in message, f"the error does not name {part!r}: {message}"
+    assert not out.exists() and not out.parent.exists(), "a failed export left a directory"
+    assert [p.name for p in kept.iterdir()] == ["model.py"], "a failed export added files"
+    assert (kept / "model.py").read_text() == "# an earlier export\n", "old export changed"
+    leftovers = set(Path(tempfile.gettempdir()).glob("automl-export-*")) - before
+    assert not leftovers, f"a failed export left its staging folder: {leftovers}"
+
+
+def test_a_failed_check_is_one_line_and_exit_2(
+    finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _break_exporter("_export_program")(monkeypatch)
+    out = tmp_path / "export"
+    result = CliRunner().invoke(
+        main, ["export", str(finished_run), "--pick", "knee", "--out", str(out)]
+    )
+    assert result.exit_code == 2, f"exit {result.exit_code}: {result.output}"
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: export of trial"), result.output
+    assert "model.pt2 differs from the trained network" in lines[0], result.output
+    assert not out.exists(), "a refused export left its directory"

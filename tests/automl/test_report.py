@@ -77,6 +77,25 @@ def test_front_table(reported: FinishedRun) -> None:
         assert f"{member.val_accuracy:.4f}" in row, f"trial {member.trial_id}'s accuracy missing"
 
 
+def test_a_report_that_fails_midway_leaves_the_old_one(
+    reported: FinishedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(reported.run_dir, run_dir)
+    old = (run_dir / "report.html").read_text(encoding="utf-8")
+
+    def half_then_fail(self: Path, text: str, *args: object, **kwargs: object) -> int:
+        self.write_bytes(text[: len(text) // 2].encode())
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_then_fail)
+    with pytest.raises(OSError):
+        write_report(dataclasses.replace(reported, run_dir=run_dir))
+    assert (run_dir / "report.html").read_text(encoding="utf-8") == old, "report.html changed"
+    leftovers = sorted(p.name for p in run_dir.glob("*partial*"))
+    assert not leftovers, f"a failed report write left partial files: {leftovers}"
+
+
 def test_run_statistics(reported: FinishedRun) -> None:
     html = _html(reported)
     finished = sum(r.status in ("COMPLETE", "PRUNED", "FAILED") for r in reported.records)

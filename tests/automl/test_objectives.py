@@ -1,0 +1,164 @@
+"""Runs that trade accuracy against something other than latency: the front's order, the knee,
+the report's Pareto figure and the status table follow the run's second objective, while
+``--pick latency`` and ``--max-latency-ms`` keep meaning latency."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from matplotlib.figure import Figure
+
+from automl.export.picking import knee, pick_member
+from automl.report.builder import write_report
+from automl.run.finished import FinishedRun, open_run
+from automl.run.front import AXIS_LABELS, pareto_front, trade_off
+from automl.run.outputs import plot_pareto
+from evaluators import TRAINED
+from search import Constraints
+from tests.automl.records import trial_record
+from tests.cli import automl
+from tests.conftest import FINISHED_RUN_CONFIG
+
+# On a front in (error, parameters) the middle member is the knee; its latency is near the
+# slowest's, so on (error, latency) the fastest is. Parameters and latency disagree in order.
+KNEE_FRONT = [
+    trial_record(0, 0.80, latency_ms=1.0, params=100),
+    trial_record(1, 0.95, latency_ms=90.0, params=1_000),
+    trial_record(2, 0.96, latency_ms=100.0, params=100_000),
+]
+# More accurate is faster here: on latency trial 5 dominates; on parameters or FLOPs the three
+# form a front whose latency order is the reverse of theirs.
+CROSSED = [
+    trial_record(3, 0.70, latency_ms=3.0, params=100, flops=7_000),
+    trial_record(4, 0.80, latency_ms=2.0, params=200, flops=8_000),
+    trial_record(5, 0.90, latency_ms=1.0, params=300, flops=9_000),
+]
+
+
+@pytest.fixture(scope="module")
+def params_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny real search with objectives [accuracy, params]."""
+    config = copy.deepcopy(FINISHED_RUN_CONFIG)
+    config["objectives"] = ["accuracy", "params"]
+    config["search"]["evaluations"] = 6
+    config["space"]["max_epochs"] = config["evaluator"]["max_epochs"] = 2
+    base = tmp_path_factory.mktemp("params")
+    (base / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = automl("search", str(base / "config.yaml"), "--out", str(base / "run"))
+    assert proc.returncode == 0, f"the [accuracy, params] search failed: {proc.stderr[-2000:]}"
+    return base / "run"
+
+
+@pytest.fixture
+def saved_axes(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[str, list[float]]]:
+    """Every figure saved while the test runs: file name -> (x label, x of its first points)."""
+    saved: dict[str, tuple[str, list[float]]] = {}
+    original = Figure.savefig
+
+    def recording(self: Figure, target: Path, *args: object, **kwargs: object) -> None:
+        ax = self.axes[0]
+        points = ax.collections[0].get_offsets()[:, 0] if ax.collections else []
+        saved[Path(target).name] = (ax.get_xlabel(), [float(x) for x in points])
+        original(self, target, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", recording)
+    return saved
+
+
+def _pareto_axis(saved: dict[str, tuple[str, list[float]]]) -> tuple[str, list[float]]:
+    (name,) = [name for name in saved if "pareto" in name]
+    return saved[name]
+
+
+@pytest.mark.parametrize(
+    "objectives, expected",
+    [
+        (("accuracy", "latency"), "latency"),
+        (("accuracy", "params"), "params"),
+        (("latency", "accuracy"), "latency"),
+        (("accuracy", "flops", "latency"), "flops"),
+    ],
+)
+def test_the_trade_off_is_the_first_objective_other_than_accuracy(
+    objectives: tuple[str, ...], expected: str
+) -> None:
+    assert trade_off(objectives) == expected
+
+
+@pytest.mark.parametrize(
+    "objectives, order",
+    [
+        (("accuracy", "latency"), [5]),
+        (("accuracy", "params"), [3, 4, 5]),
+        (("accuracy", "flops"), [3, 4, 5]),
+    ],
+)
+def test_the_front_is_ordered_by_the_trade_off(objectives: tuple[str, ...], order: list[int]):
+    front = pareto_front(CROSSED, objectives, Constraints())
+    assert [r.trial_id for r in front] == order, f"{objectives}: front order {front}"
+
+
+def test_the_knee_is_taken_on_the_trade_off() -> None:
+    assert knee(KNEE_FRONT, "params").trial_id == 1, "the knee on parameters is the middle one"
+    assert knee(KNEE_FRONT, "latency").trial_id == 0, "on latency the middle one is no knee"
+
+
+@pytest.mark.parametrize("objectives", [("accuracy", "latency"), ("accuracy", "params")])
+def test_pareto_png_puts_the_trade_off_on_x(
+    tmp_path: Path, saved_axes: dict, objectives: tuple[str, ...]
+) -> None:
+    axis = trade_off(objectives)
+    plot_pareto(tmp_path / "pareto.png", CROSSED, CROSSED, objectives)
+    label, xs = _pareto_axis(saved_axes)
+    assert AXIS_LABELS[axis] in label, f"{objectives}: x axis labelled {label!r}"
+    assert xs == [float(getattr(r, "latency_ms" if axis == "latency" else axis)) for r in CROSSED]
+
+
+def test_a_params_run_orders_its_front_and_outputs_by_parameters(params_run: Path) -> None:
+    run = open_run(params_run)
+    params = [r.params for r in run.front]
+    assert params == sorted(params), f"the front is not ordered by parameters: {params}"
+    with (params_run / "pareto.csv").open(newline="") as handle:
+        rows = [int(row["trial_id"]) for row in csv.DictReader(handle)]
+    assert rows == [r.trial_id for r in run.front], "pareto.csv is not in the front's order"
+    proc = automl("status", str(params_run))
+    assert proc.returncode == 0, proc.stderr
+    listed = [int(i) for i in re.findall(r"^\W+(\d+)\s+\W\s+\d\.\d{4}\s", proc.stdout, re.M)]
+    assert listed == [r.trial_id for r in run.front], f"status lists {listed}:\n{proc.stdout}"
+
+
+def test_a_params_run_picks_its_knee_on_parameters_and_latency_on_latency(
+    params_run: Path, tmp_path: Path
+) -> None:
+    run = open_run(params_run)
+    out = tmp_path / "knee"
+    proc = automl("export", str(params_run), "--pick", "knee", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    chosen = json.loads((out / "metrics.json").read_text())["trial_id"]
+    assert chosen == knee(run.front, "params").trial_id, "the knee was not taken on parameters"
+    fastest = min(run.front, key=lambda r: (r.latency_ms, -r.val_accuracy))
+    assert pick_member(run, pick="latency") == fastest, "--pick latency left latency"
+    budget = sorted(r.latency_ms for r in run.front)[len(run.front) // 2]
+    within = [r for r in run.front if r.latency_ms <= budget]
+    assert pick_member(run, max_latency_ms=budget) == max(within, key=lambda r: r.val_accuracy)
+
+
+def test_a_params_run_report_plots_parameters(
+    params_run: Path, tmp_path: Path, saved_axes: dict
+) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(params_run, run_dir)
+    run: FinishedRun = dataclasses.replace(open_run(params_run), run_dir=run_dir)
+    write_report(run)
+    label, xs = _pareto_axis(saved_axes)
+    assert label == f"{AXIS_LABELS['params']} (log scale)", f"x axis labelled {label!r}"
+    trained = [r for r in run.records if r.status in TRAINED]
+    assert xs == [float(r.params) for r in trained], "pareto.png does not plot parameters"
