@@ -187,6 +187,8 @@ def worker_main(
     while (request := connection.recv()) is not None:
         connection.send(STARTED)
         connection.send(evaluate(request, data, settings, state, worker))
+    connection.close()
+    os._exit(0)  # every result is sent and nothing else is kept: skip torch's slow teardown
 
 
 def limit_memory(megabytes: int | None) -> None:

@@ -4,8 +4,9 @@ spread are the prediction and its uncertainty."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from sklearn.ensemble import ExtraTreesRegressor
 
 TREES = 32
 STD_SCALE = 1.0
@@ -22,13 +23,15 @@ class ForestSurrogate:
 
     def __init__(self, seed: int) -> None:
         self._seed = seed
-        self._forest: ExtraTreesRegressor | None = None
+        self._forest: Any = None
 
     @property
     def fitted(self) -> bool:
         return self._forest is not None
 
     def fit(self, features: np.ndarray, target: np.ndarray) -> None:
+        from sklearn.ensemble import ExtraTreesRegressor  # imported on first use: 1 s
+
         forest = ExtraTreesRegressor(
             n_estimators=TREES,
             min_samples_leaf=MIN_LEAF,

@@ -25,10 +25,18 @@ def automl(
     )
 
 
-def start_automl(*args: str, cwd: Path | None = None) -> subprocess.Popen:
-    """Start a command and return at once (stderr kept for the failure message)."""
+def start_automl(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start a command and return at once (stderr kept for the failure message); ``env`` adds
+    to the environment."""
     return subprocess.Popen(
-        [*COMMAND, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [*COMMAND, *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

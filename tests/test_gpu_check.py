@@ -26,7 +26,7 @@ EXPECTED_LINES = (
 @pytest.mark.slow
 def test_gpu_check_runs_end_to_end_on_the_cpu(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "experiments.gpu_check", "--device", "cpu"]
-    command += ["--budget", "6", "--max-epochs", "2", "--out", str(tmp_path)]
+    command += ["--budget", "4", "--max-epochs", "1", "--out", str(tmp_path)]
     proc = subprocess.run(
         command,
         cwd=REPO,

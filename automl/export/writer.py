@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -121,6 +122,9 @@ def _load_standalone(model_py: Path) -> torch.nn.Module:
 
 
 def _onnx_runner(path: Path) -> Callable[[torch.Tensor], torch.Tensor]:
+    # ONNX Runtime's telemetry writes a device id under ~/.cache and a file in the temp
+    # directory at import unless told not to; nothing may be written outside the export
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])

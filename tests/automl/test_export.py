@@ -28,7 +28,7 @@ from tests.cli import automl
 # Runs with -I -S: no site-packages, no project; the test adds the export folder and the
 # folder that holds torch, and nothing else.
 ISOLATED_CHECK = r"""
-import importlib, json, sys
+import importlib, json, os, sys
 export_dir, packages, io_path = sys.argv[1:4]
 sys.path[:0] = [export_dir, packages]
 for name in ("automl", "genomes", "evaluators", "search"):
@@ -52,6 +52,7 @@ report = {
     "accuracy": int((eager.argmax(1) == io["y"]).sum()) / len(io["y"]),
 }
 try:
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # no device id written under ~/.cache
     import onnxruntime
 except ImportError:
     report["onnx_diff"] = None

@@ -142,7 +142,7 @@ def test_a_second_search_on_the_same_directory_is_refused(tmp_path: Path) -> Non
 def test_generational_search_with_one_worker_repeats_its_front(tmp_path: Path) -> None:
     config = {
         **TINY,
-        "search": {"population": 4, "evaluations": 10, "seed": 1, "mode": "generational"},
+        "search": {"population": 3, "evaluations": 6, "seed": 1, "mode": "generational"},
         "objectives": ["accuracy", "params"],
     }
     path = write_config(tmp_path / "gen.yaml", config)

@@ -18,7 +18,7 @@ IMAGE = Problem((1, 8, 8), 10)
 ENCODING = GenomeEncoding(SMALL_SPACE, IMAGE)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_round_trip_is_exact_for_genomes_of_the_space(seed: int) -> None:
     genome = sample_genome(SMALL_SPACE, IMAGE, np.random.default_rng(seed))
@@ -27,7 +27,7 @@ def test_round_trip_is_exact_for_genomes_of_the_space(seed: int) -> None:
     assert ENCODING.decode(x) == genome, "decode(encode(genome)) changed the genome"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.integers(0, 2**32 - 1),
     st.floats(1e-4, 1e-1),
@@ -50,7 +50,7 @@ def test_round_trip_of_any_continuous_value_is_exact_to_rounding(seed, lr, decay
     assert again.train.replace(lr=lr, weight_decay=decay) == genome.train
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_any_point_of_the_cube_decodes_to_a_genome_of_the_space(seed: int) -> None:
     x = np.random.default_rng(seed).random(ENCODING.size)

@@ -44,7 +44,7 @@ SMALL_SPACE = SearchSpace(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from(SHAPES))
 def test_sampled_mutated_crossed_genomes_are_valid_and_build(seed, shape) -> None:
     rng = np.random.default_rng(seed)
