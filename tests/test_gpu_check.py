@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 EXPECTED_LINES = (
     "gpu_check on cpu",
-    "search: 6 trials, 0 failed",
+    "search: 4 trials, 0 failed",
     "gpu utilisation: n/a",
     "epoch time, bf16 off:",
     "epoch time, bf16 on:",

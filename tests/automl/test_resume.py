@@ -19,13 +19,17 @@ FINISHED = {"COMPLETE", "PRUNED", "FAILED"}
 
 
 def _finished(db: Path) -> dict[int, float]:
+    """Trained trials by id; none while the store is still being created."""
     if not db.exists():
         return {}
-    with sqlite3.connect(db, timeout=5) as conn:
-        rows = conn.execute(
-            "SELECT trial_id, val_accuracy FROM trials WHERE status IN ('COMPLETE', 'PRUNED')"
-        )
-        return dict(rows.fetchall())
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            rows = conn.execute(
+                "SELECT trial_id, val_accuracy FROM trials WHERE status IN ('COMPLETE', 'PRUNED')"
+            )
+            return dict(rows.fetchall())
+    except sqlite3.OperationalError:  # the file exists, its tables not yet
+        return {}
 
 
 def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ CASES: dict[str, Case] = {
             str(_copy_run(run, tmp)),
             "--resume",
         ],
-        ["other settings for space.depth;"],
+        ["other settings for", "space.depth"],
     ),  # fmt: skip
     "a run directory that holds a run": lambda tmp, run: (
         ["search", _config(tmp), "--out", str(_copy_run(run, tmp))],
