@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -50,12 +51,23 @@ Choices = Annotated[list[T], BeforeValidator(_as_list), Field(min_length=1)]
 DEVICE_PATTERN = r"^(cpu|cuda:\d+)$"
 
 
+def _registered(registry: Any) -> AfterValidator:
+    """A name of ``registry`` (its names are the YAML vocabulary)."""
+
+    def check(value: str) -> str:
+        if value not in registry:
+            raise ValueError(f"must be one of {list(registry.names())}")
+        return value
+
+    return AfterValidator(check)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class DatasetConfig(_Section):
-    name: str = "digits"
+    name: Annotated[str, _registered(READERS)] = "digits"
     root: str | None = None
     path: str | None = None
     label_column: str = "label"
@@ -64,13 +76,6 @@ class DatasetConfig(_Section):
     val_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     seed: int = 0
-
-    @field_validator("name")
-    @classmethod
-    def _known_dataset(cls, value: str) -> str:
-        if value not in READERS:
-            raise ValueError(f"must be one of {list(READERS.names())}")
-        return value
 
 
 def space_section(schema: GeneSchema) -> type[BaseModel]:
@@ -116,8 +121,8 @@ class SearchConfig(_Section):
     evaluations: int = Field(64, ge=1)
     seed: int = 0
     mode: Literal["async", "generational"] = "async"
-    strategy: str = "guided"
-    initial: str = "random"
+    strategy: Annotated[str, _registered(STRATEGIES)] = "guided"
+    initial: Annotated[str, _registered(INITIAL_DESIGNS)] = "random"
     """The initial design of the strategies that have one: random or sobol."""
     max_seconds: float | None = Field(None, gt=0)
     """Wall-time budget of this session: no trial starts after it."""
@@ -126,20 +131,6 @@ class SearchConfig(_Section):
     crossover_probability: float = Field(0.9, ge=0.0, le=1.0)
     warm_start: list[str] = []
     """Run directories of earlier searches on the same data whose trials seed this one."""
-
-    @field_validator("strategy")
-    @classmethod
-    def _known_strategy(cls, value: str) -> str:
-        if value not in STRATEGIES:
-            raise ValueError(f"must be one of {list(STRATEGIES.names())}")
-        return value
-
-    @field_validator("initial")
-    @classmethod
-    def _known_design(cls, value: str) -> str:
-        if value not in INITIAL_DESIGNS:
-            raise ValueError(f"must be one of {list(INITIAL_DESIGNS.names())}")
-        return value
 
 
 class ConstraintsConfig(_Section):
@@ -301,7 +292,16 @@ def validate_config(raw: dict[str, Any], source: str, schema: GeneSchema | None 
 
 
 def _check_extras(config: Config) -> None:
-    """Options whose optional dependency is missing fail here, before anything is written."""
+    """Options that do not fit together, or whose optional dependency is missing, fail here,
+    before anything is written."""
+    objectives = config.objectives
+    if config.search.strategy == "guided" and (
+        len(objectives) != 2 or "accuracy" not in objectives
+    ):
+        raise SearchSpaceError(
+            "`search.strategy`: 'guided' screens children on two objectives, accuracy and one "
+            f"of latency, params, flops; got objectives {objectives} (use nsga2 for more)"
+        )
     if config.search.strategy == "tpe":
         try:
             import_optional("optuna", "tpe")

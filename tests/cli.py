@@ -1,4 +1,5 @@
-"""The real ``automl`` command in subprocesses, run as a user runs it."""
+"""The real ``automl`` command in subprocesses, run as a user runs it, and Python code run in
+a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -50,3 +51,11 @@ def finished_trials(run_dir: Path) -> int:
             return db.execute(query).fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def fresh_python(code: str, stdin: str = "") -> str:
+    """Run ``code`` in a new interpreter (the project importable) and return what it printed:
+    for what must not depend on the process (hash seeds, import order)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], input=stdin, text=True, capture_output=True, check=True
+    ).stdout

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.cifar_files import CIFAR_CLASSES, write_cifar_batch
+
 
 def class_images(
     n: int, shape: tuple[int, ...], classes: int, seed: int
@@ -37,23 +39,6 @@ def write_mnist(root: Path, folder: str = "MNIST", n_train: int = 60, n_test: in
         write_idx(raw / f"{prefix}-images-idx3-ubyte", x)
         write_idx(raw / f"{prefix}-labels-idx1-ubyte", y)
     return raw
-
-
-CIFAR_CLASSES = [
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
-]  # fmt: skip
-
-
-def write_cifar_batch(path: Path, x: np.ndarray, y: np.ndarray) -> None:
-    """One batch as CIFAR-10 ships it: a pickled dict whose ``data`` rows are the 1024 red,
-    1024 green, then 1024 blue pixels of a 32 x 32 image."""
-    entry = {
-        "batch_label": path.name,
-        "labels": [int(label) for label in y],
-        "data": x.reshape(len(x), 3 * 32 * 32),
-        "filenames": [f"image_{i}.png" for i in range(len(x))],
-    }
-    path.write_bytes(pickle.dumps(entry, protocol=2))
 
 
 def write_cifar10(root: Path, per_batch: int = 20, n_test: int = 20) -> Path:

@@ -17,7 +17,7 @@ import numpy as np
 
 from experiments.benchmarks.common import digits_splits, machine, write_fragment
 from experiments.benchmarks.evaluators_bench import pool_overhead
-from tests.dataset_files import CIFAR_CLASSES, write_cifar_batch
+from experiments.cifar_files import CIFAR_CLASSES, write_cifar_batch
 
 MB = 1024 * 1024
 

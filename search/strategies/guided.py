@@ -1,4 +1,5 @@
-"""Guided evolution: NSGA-II children screened before training.
+"""Guided evolution: NSGA-II children screened before training, in two objectives: accuracy
+and one other (latency, predicted by a model; parameters or FLOPs, exact from the graph).
 
 For each ask, NSGA-II breeds ``search.guided.candidates`` children (tournament, crossover,
 mutation) and a few fresh samples join them; duplicates of anything asked before are dropped.
@@ -24,6 +25,7 @@ from genomes import Genome, GenomeEncoding, count_flops, count_params, genome_to
 from search.ehvi import log_ehvi
 from search.latency_model import LatencyModel, operator_features
 from search.nsga2 import non_dominated
+from search.objectives import OBJECTIVES
 from search.strategies.base import STRATEGIES, StrategyContext
 from search.strategies.designs import SobolDesign
 from search.strategies.evolution import NSGA2
@@ -55,7 +57,8 @@ class _Observation:
     features: np.ndarray
     operators: dict[str, float]
     error: float
-    latency_ms: float
+    cost: float
+    """The other objective (latency, parameters or FLOPs), as measured."""
     feasible: bool
     complete: bool
     own: bool
@@ -69,6 +72,10 @@ class Guided(NSGA2):
         super().__init__(context)
         space, problem, seed = context.space, context.problem, context.settings.seed
         self._knobs = context.settings.guided
+        self._cost = next(o for o in context.settings.objectives if o != "accuracy")
+        self._cost_note = (
+            "predicted_latency_ms" if self._cost == "latency" else f"predicted_{self._cost}"
+        )
         self._encoding = GenomeEncoding(space, problem)
         self._sobol = SobolDesign(space, problem, seed)
         self._latency = LatencyModel()
@@ -88,9 +95,9 @@ class Guided(NSGA2):
         feasible = [o for o in observations if o.feasible]
         if not feasible:
             return []
-        costs = np.array([[o.error, o.latency_ms] for o in feasible])
+        costs = np.array([[o.error, o.cost] for o in feasible])
         front = [feasible[i] for i in non_dominated(costs)]
-        return [o.genome for o in sorted(front, key=lambda o: (o.latency_ms, o.trial_id))]
+        return [o.genome for o in sorted(front, key=lambda o: (o.cost, o.trial_id))]
 
     def notes(self) -> dict[str, float]:
         return dict(self._notes)
@@ -104,29 +111,32 @@ class Guided(NSGA2):
         self._observe(trial_id, genome, result, own=True)
 
     def _observe(self, trial_id: int, genome: Genome, result: TrialResult, own: bool) -> None:
-        if not result.status.trained or result.val_accuracy is None or result.latency_ms is None:
+        cost = getattr(result, OBJECTIVES.get(self._cost).field)
+        if not result.status.trained or result.val_accuracy is None or cost is None:
             return
-        features, operators = self._describe(genome)
+        features, operators, _ = self._describe(genome)
         self._observed[trial_id] = _Observation(
             trial_id,
             genome,
             features,
             operators,
             1.0 - result.val_accuracy,
-            result.latency_ms,
+            float(cost),
             self.context.settings.constraints.violation(result) == 0,
             result.status is TrialStatus.COMPLETE,
             own,
         )
 
-    def _describe(self, genome: Genome) -> tuple[np.ndarray, dict[str, float]]:
-        """The surrogate's features (encoding plus log size) and the latency model's."""
+    def _describe(self, genome: Genome) -> tuple[np.ndarray, dict[str, float], dict[str, float]]:
+        """The surrogate's features (encoding plus log size), the latency model's, and the
+        objectives that the graph gives exactly (parameters, FLOPs)."""
         graph = genome_to_graph(genome, self.context.problem)
-        size = [np.log(count_params(graph) + 1.0), np.log(count_flops(graph) + 1.0)]
+        exact = {"params": float(count_params(graph)), "flops": float(count_flops(graph))}
+        size = [np.log(exact["params"] + 1.0), np.log(exact["flops"] + 1.0)]
         x = self._encoding.encode(genome)
         if FEATURES == "summary":
             x = self._encoding.summarize(x)[0]
-        return np.concatenate([x, size]), operator_features(graph)
+        return np.concatenate([x, size]), operator_features(graph), exact
 
     # -- ask ----------------------------------------------------------------------------
 
@@ -150,21 +160,26 @@ class Guided(NSGA2):
         return genome
 
     def _predict(self, genomes: list[Genome]) -> tuple[np.ndarray, ...]:
-        """Error mean and spread, latency mean and spread, per genome."""
+        """Error mean and spread, and the other objective's mean and spread, per genome:
+        latency from the latency model, parameters and FLOPs exactly from the graph."""
         self._refit()
         described = [self._describe(g) for g in genomes]
         error_mean, error_std = self._surrogate.predict(np.array([d[0] for d in described]))
-        latency_mean, latency_std = self._latency.predict([d[1] for d in described])
-        return np.clip(error_mean, 0.0, 1.0), error_std, latency_mean, latency_std
+        if self._cost == "latency":
+            cost_mean, cost_std = self._latency.predict([d[1] for d in described])
+        else:
+            cost_mean = np.array([d[2][self._cost] for d in described])
+            cost_std = np.maximum(1e-6 * cost_mean, 1e-9)
+        return np.clip(error_mean, 0.0, 1.0), error_std, cost_mean, cost_std
 
     def _note_prediction(self, genome: Genome) -> None:
         """What the models expect of an unscreened genome, kept to measure them by (the
         running trial is not believed at it: it was not chosen for it)."""
         if len(self._observed) < _MIN_FIT:
             return
-        error, _, latency, _ = self._predict([genome])
+        error, _, cost, _ = self._predict([genome])
         self._notes["predicted_accuracy"] = float(1.0 - error[0])
-        self._notes["predicted_latency_ms"] = float(latency[0])
+        self._notes[self._cost_note] = float(cost[0])
 
     def _startup(self, trial_id: int, rng: np.random.Generator) -> Genome:
         """The Sobol point (of the first 64 not asked yet) whose size is farthest from the
@@ -194,23 +209,23 @@ class Guided(NSGA2):
 
     def _screened(self, rng: np.random.Generator) -> Genome:
         candidates = self._candidates(rng)
-        error_mean, error_std, latency_mean, latency_std = self._predict(candidates)
+        error_mean, error_std, cost_mean, cost_std = self._predict(candidates)
         score = log_ehvi(
-            np.column_stack([error_mean, latency_mean]),
-            np.column_stack([error_std, latency_std]),
+            np.column_stack([error_mean, cost_mean]),
+            np.column_stack([error_std, cost_std]),
             self._front(),
             self._reference(),
         )
         limit = self.context.settings.constraints.max_latency_ms
-        if limit is not None:
+        if limit is not None and self._cost == "latency":
             from scipy.stats import norm
 
-            score = score + norm.logcdf((limit - latency_mean) / latency_std)
+            score = score + norm.logcdf((limit - cost_mean) / cost_std)
         best = int(np.argmax(score))
         self._notes = {
             "candidates": float(len(candidates)),
             "predicted_accuracy": float(1.0 - error_mean[best]),
-            "predicted_latency_ms": float(latency_mean[best]),
+            self._cost_note: float(cost_mean[best]),
             "log_ehvi": float(score[best]),
         }
         return candidates[best]
@@ -236,7 +251,7 @@ class Guided(NSGA2):
     def _remember(self, trial_id: int, genome: Genome) -> None:
         predicted = (
             self._notes.get("predicted_accuracy"),
-            self._notes.get("predicted_latency_ms"),
+            self._notes.get(self._cost_note),
         )
         if None in predicted or "log_ehvi" not in self._notes:
             self._pending[trial_id] = (genome, np.nan, np.nan)
@@ -256,22 +271,23 @@ class Guided(NSGA2):
         self._surrogate.fit(
             np.array([o.features for o in trained]), np.array([o.error for o in trained])
         )
-        latency = np.array([o.latency_ms for o in observed])
-        self._latency.fit([o.operators for o in observed], latency)
+        if self._cost == "latency":
+            self._latency.fit([o.operators for o in observed], np.array([o.cost for o in observed]))
         self._fitted_on = size
 
     def _front(self) -> np.ndarray:
         """Feasible trained trials, plus the running ones at their predicted values."""
-        points = [[o.error, o.latency_ms] for o in self._observed.values() if o.feasible and o.own]
+        points = [[o.error, o.cost] for o in self._observed.values() if o.feasible and o.own]
         points += [[e, t] for _, e, t in self._pending.values() if np.isfinite(e)]
         return np.array(points, dtype=float).reshape(-1, 2)
 
     def _reference(self) -> np.ndarray:
-        """1.1 times the slowest latency measured, and for the error either 1 (the run's own
+        """1.1 times the largest other objective measured (the slowest latency, say), and for
+        the error either 1 (the run's own
         hypervolume box, ``search/hypervolume.py``) or, with ``reference: nadir``, 1.1 times
         the largest error on the current front: a network less accurate than every front
         member earns nothing for being faster still."""
-        slowest = max(o.latency_ms for o in self._observed.values())
+        slowest = max(o.cost for o in self._observed.values())
         points = self._front()
         if self._knobs.reference == "nadir" and len(points):
             nadir = float(points[non_dominated(points), 0].max())

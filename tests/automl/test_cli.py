@@ -88,6 +88,8 @@ def test_search_writes_a_complete_run_directory(tmp_path: Path) -> None:
     assert again.returncode == 2 and "already holds a run" in again.stderr
 
 
+@pytest.mark.ray
+@pytest.mark.slow
 def test_search_on_a_local_ray_keeps_ray_files_inside_the_run(tmp_path: Path) -> None:
     pytest.importorskip("ray", reason="the ray extra is not installed")
     config = write_config(

@@ -12,6 +12,8 @@ import yaml
 from tests.cli import automl
 from tests.dataset_files import class_images, write_cifar10, write_image_folder, write_mnist
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "experiments"
 
 

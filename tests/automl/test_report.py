@@ -173,6 +173,7 @@ def test_text_is_escaped(reported: FinishedRun, tmp_path: Path) -> None:
     assert "&lt;i&gt;run&amp;" in html, "the escaped run name is missing from the title"
 
 
+@pytest.mark.browser
 def test_headless_browser_loads_figures(reported: FinishedRun) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:

@@ -11,9 +11,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.automl.test_cli import TINY, automl, write_config
+
+pytestmark = pytest.mark.slow
 
 FINISHED = {"COMPLETE", "PRUNED", "FAILED"}
 

@@ -9,10 +9,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.cli import automl
 from tests.conftest import FINISHED_RUN_CONFIG
+
+pytestmark = pytest.mark.slow
 
 
 def _config(tmp_path: Path, warm_from: Path, **space) -> Path:

@@ -4,14 +4,13 @@ process, and decoding any point of the cube gives a genome of the space."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genomes import GenomeEncoding, Problem, sample_genome, validate_genome
+from tests.cli import fresh_python
 from tests.genomes.test_operators import SMALL_SPACE
 
 IMAGE = Problem((1, 8, 8), 10)
@@ -66,12 +65,6 @@ def test_encoding_is_the_same_in_a_fresh_interpreter() -> None:
         "print(e.encode(Genome.from_json(sys.stdin.read())).tobytes().hex());"
         "print('|'.join(c.label for c in e.columns))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        input=genome.to_json(),
-        text=True,
-        capture_output=True,
-        check=True,
-    ).stdout.split("\n")
+    out = fresh_python(code, genome.to_json()).split("\n")
     assert out[0] == ENCODING.encode(genome).tobytes().hex(), "encoding differs in a new process"
     assert out[1] == "|".join(c.label for c in ENCODING.columns), "columns differ"

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from genomes import (
     sample_genome,
     validate_genome,
 )
+from tests.cli import fresh_python
 
 FULL_SPACE = SearchSpace(
     families=("mlp", "cnn"),
@@ -51,14 +50,8 @@ def test_hash_is_stable_across_processes() -> None:
     code = (
         "import sys; from genomes import Genome; print(Genome.from_json(sys.stdin.read()).hash())"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        input=genome.to_json(),
-        text=True,
-        capture_output=True,
-        check=True,
-    )
-    assert out.stdout.strip() == genome.hash(), "hash differs in a fresh interpreter"
+    out = fresh_python(code, genome.to_json())
+    assert out.strip() == genome.hash(), "hash differs in a fresh interpreter"
 
 
 def test_same_seed_gives_same_genomes() -> None:

@@ -76,6 +76,10 @@ BAD_CONFIGS = {
         {"space": {"batch_sizes": [16, "big"]}},
         r"`space.batch_sizes.1`: input should be a valid integer.*got 'big'; allowed: .*int",
     ),
+    "guided_with_three_objectives": (
+        {"objectives": ["accuracy", "latency", "params"]},
+        r"`search.strategy`: 'guided' screens children on two objectives, accuracy and one of",
+    ),
     "no_devices": (
         {"evaluator": {"devices": []}},
         r"`evaluator.devices`: value should have at least 1 item",

@@ -14,6 +14,8 @@ import yaml
 
 from tests.cli import automl
 
+pytestmark = pytest.mark.slow
+
 BUDGET = 12
 CONFIG = {
     "dataset": {"name": "digits", "val_fraction": 0.25, "test_fraction": 0.2},

@@ -16,6 +16,8 @@ import yaml
 from automl.run.faults import KILL_AT
 from tests.cli import automl
 
+pytestmark = pytest.mark.slow
+
 BUDGET = 6
 CONFIG = {
     "dataset": {"name": "digits", "val_fraction": 0.25, "test_fraction": 0.2},
@@ -108,3 +110,25 @@ def test_report_killed_while_writing_is_rewritten_whole(tmp_path: Path) -> None:
     assert "</html>" in (run / "report.html").read_text(), "report.html is not whole"
     with sqlite3.connect(run / "trials.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_killed_guided_search_resumes_to_the_trials_of_an_uninterrupted_one(tmp_path: Path):
+    """Generational mode, one worker, objectives that do not depend on the clock: a guided
+    search killed mid-run and resumed (its models refitted from the store) trains exactly
+    the networks an uninterrupted run trains."""
+    config = {
+        **CONFIG,
+        "search": {"population": 3, "evaluations": 8, "seed": 2, "mode": "generational",
+                   "strategy": "guided", "guided": {"startup": 3}},
+        "objectives": ["accuracy", "params"],
+        "evaluator": {**CONFIG["evaluator"], "workers": 1},
+    }  # fmt: skip
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert _search(whole).returncode == 0
+    assert _search(killed, kill_at="trial_recorded:5").returncode == -signal.SIGKILL
+    resumed = _search(killed, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    uninterrupted = {i: row[1] for i, row in _rows(whole).items()}
+    again = {i: row[1] for i, row in _rows(killed).items()}
+    assert again == uninterrupted, "the resumed search trained other networks"

@@ -8,9 +8,12 @@ import ast
 import os
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.cli import automl
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("automl", "genomes", "evaluators", "search")

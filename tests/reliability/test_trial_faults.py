@@ -11,9 +11,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.cli import finished_trials, start_automl
+
+pytestmark = pytest.mark.slow
 
 BUDGET = 8
 CONFIG = {

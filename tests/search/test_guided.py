@@ -25,8 +25,10 @@ from tests.search.fakes import Recorder, VirtualClockEvaluator
 SEEDS = range(5)
 
 
-def _search(strategy: str, seed: int, evaluations: int = 64, warm=()) -> Recorder:
-    settings = SearchSettings(population=16, evaluations=evaluations, seed=seed, strategy=strategy)
+def _search(strategy: str, seed: int, evaluations: int = 64, warm=(), **more) -> Recorder:
+    settings = SearchSettings(
+        population=16, evaluations=evaluations, seed=seed, strategy=strategy, **more
+    )
     chosen = make_strategy(StrategyContext(SYNTHETIC_SPACE, SYNTHETIC_PROBLEM, settings, warm))
     recorder = Recorder()
     SearchEngine(
@@ -84,3 +86,15 @@ def test_every_ask_after_the_startup_is_screened_or_marked_explored() -> None:
     assert explored + screened == len(late), late
     assert 0.05 <= explored / len(late) <= 0.4, f"{explored} of {len(late)} asks explored"
     assert np.all([notes["candidates"] >= 32 for notes in late if "log_ehvi" in notes])
+
+
+def test_with_parameters_as_the_other_objective_the_predictions_are_exact() -> None:
+    recorder = _search("guided", seed=4, evaluations=30, objectives=("accuracy", "params"))
+    measured = {r.trial_id: r.params for r in recorder.finished}
+    predicted = [
+        (notes["predicted_params"], measured[trial_id])
+        for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
+        if "predicted_params" in notes
+    ]
+    assert len(predicted) >= 15, f"{len(predicted)} trials have a parameter prediction"
+    assert all(p == m for p, m in predicted), "parameters are known before training"
