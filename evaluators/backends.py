@@ -8,7 +8,8 @@ from typing import Any
 
 from evaluators.data import TrainingData
 from evaluators.pool import LocalPool
-from evaluators.worker import EvaluationSettings, Reporter
+from evaluators.settings import EvaluationSettings
+from evaluators.worker import Reporter
 from genomes import Registry
 
 PoolFactory = Callable[..., Any]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from genomes import Problem
+
+if TYPE_CHECKING:  # the dataclass is imported where configs are read, without torch
+    import torch
 
 
 @dataclass(frozen=True)
@@ -35,4 +37,6 @@ class TrainingData:
 def as_model_input(x: torch.Tensor) -> torch.Tensor:
     """Inputs as the network takes them: uint8 pixels (how large image sets are kept in
     memory) become floats in [0, 1] on the tensor's own device; anything else is unchanged."""
+    import torch
+
     return x.float().div_(255.0) if x.dtype == torch.uint8 else x

@@ -31,26 +31,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from evaluators.settings import LatencySettings
+
 _REFERENCE_BLOCKS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class LatencySettings:
-    device: str = "cpu"
-    batch_size: int = 1
-    threads: int = 1
-    warmup_calls: int = 100
-    blocks: int = 25
-    block_seconds: float = 0.002
-    tolerance: float = 0.03
-    """A reference this much slower than its recent median marks a disturbed measurement,
-    repeated up to ``retries`` times after pauses that double from ``retry_pause_s`` (3 s in
-    all); the attempt whose reference ran fastest is kept."""
-    retries: int = 6
-    retry_pause_s: float = 0.05
-    reference_ms: float | None = None
-    """Latency of ``reference_model`` measured once per run (``calibrate``); None times the
-    candidate alone, without disturbance checks or drift correction."""
 
 
 @dataclass(frozen=True, slots=True)

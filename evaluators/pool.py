@@ -14,11 +14,11 @@ from evaluators.devices import available_cores, worker_cores
 from evaluators.environment import child_environment
 from evaluators.pool_base import WorkerPool
 from evaluators.scheduler import Slot
+from evaluators.settings import EvaluationSettings
 from evaluators.trial import TrialResult
 from evaluators.worker import (
     REPORT,
     STARTED,
-    EvaluationSettings,
     Reporter,
     TrialFunction,
     evaluate_trial,

@@ -22,9 +22,9 @@ from evaluators.optional import import_optional
 from evaluators.pool_base import WorkerPool
 from evaluators.ray_session import RaySession
 from evaluators.scheduler import Slot
+from evaluators.settings import EvaluationSettings
 from evaluators.trial import EpochReport, TrialRequest, TrialResult
 from evaluators.worker import (
-    EvaluationSettings,
     Reporter,
     TrialFunction,
     WorkerState,

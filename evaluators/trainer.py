@@ -12,20 +12,11 @@ import torch.nn.functional as F
 from evaluators.data import TrainingData, as_model_input
 from evaluators.errors import EvaluationError
 from evaluators.optim import build_optimizer
+from evaluators.settings import TrainSettings
 from genomes import Genome, GraphModule, genome_to_graph
 
 EpochCallback = Callable[[int, float], bool]
 """Called after each epoch with (epoch, validation accuracy); returning False stops the trial."""
-
-
-@dataclass(frozen=True, slots=True)
-class TrainSettings:
-    max_epochs: int = 30
-    patience: int = 4
-    min_delta: float = 0.0
-    device: str = "cpu"
-    mixed_precision: bool = False
-    """bf16 autocast for the forward pass on CUDA; ignored on the CPU."""
 
 
 @dataclass(frozen=True)

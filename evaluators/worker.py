@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import signal
@@ -16,9 +15,9 @@ from typing import Protocol
 import torch
 
 from evaluators.data import TrainingData
-from evaluators.devices import latency_device
-from evaluators.latency import DriftTracker, LatencySettings, measure_latency, prime_drift
-from evaluators.trainer import TrainSettings, build_model, train
+from evaluators.latency import DriftTracker, measure_latency, prime_drift
+from evaluators.settings import EvaluationSettings
+from evaluators.trainer import build_model, train
 from evaluators.trial import EpochReport, TrialRequest, TrialResult, TrialStatus
 from genomes import Genome, count_flops, count_params, genome_to_graph
 
@@ -26,32 +25,6 @@ STARTED = "started"
 """What a worker sends when it begins a trial."""
 REPORT = "report"
 """The tag of a worker's per-epoch report: (REPORT, EpochReport)."""
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationSettings:
-    """What every worker is told; ``on_device`` gives one slot's copy.
-
-    A worker trains on its slot's device. It times latency on ``latency.device``, with one
-    exception: when that is a GPU and the worker's slot is a GPU too, the worker times on its
-    own GPU, so that the workers of four GPUs do not all time on cuda:0 (the GPUs of one run
-    are taken to be alike). ``latency.device: cpu`` keeps every worker's timing on the CPU,
-    on its own pinned core."""
-
-    train: TrainSettings = TrainSettings()
-    latency: LatencySettings = LatencySettings()
-    memory_limit_mb: int | None = None
-    """Cap on each worker's private memory (``limit_memory``): a trial that needs more fails
-    as out of memory instead of drawing the OOM killer onto the machine."""
-
-    def on_device(self, device: str) -> EvaluationSettings:
-        """The settings of a worker whose slot is ``device``."""
-        timing = latency_device(device, self.latency.device)
-        return dataclasses.replace(
-            self,
-            train=dataclasses.replace(self.train, device=device),
-            latency=dataclasses.replace(self.latency, device=timing),
-        )
 
 
 TrialFunction = Callable[

@@ -4,6 +4,7 @@ run (a tiny real search on digits, made once per session) for the commands that 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -60,11 +61,27 @@ FINISHED_RUN_CONFIG = {
 
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The directory of a completed 10-trial search; tests may add files but not change it."""
+    """The directory of a completed 10-trial search; tests may add files but not change it.
+    What the search printed is in ``stdout.txt`` beside it."""
     base = tmp_path_factory.mktemp("finished")
     config = base / "config.yaml"
     config.write_text(yaml.safe_dump(FINISHED_RUN_CONFIG))
     run_dir = base / "run"
     proc = automl("search", str(config), "--out", str(run_dir))
     assert proc.returncode == 0, f"the shared search failed: {proc.stderr[-2000:]}"
+    (base / "stdout.txt").write_text(proc.stdout)
     return run_dir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_font_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One matplotlib font cache for every command the suite runs (a run keeps its own by
+    default and builds it anew, a third of a second each); test_security clears it to see
+    what a user's run writes."""
+    before = os.environ.get("MPLCONFIGDIR")
+    os.environ["MPLCONFIGDIR"] = str(tmp_path_factory.mktemp("matplotlib"))
+    yield
+    if before is None:
+        del os.environ["MPLCONFIGDIR"]
+    else:
+        os.environ["MPLCONFIGDIR"] = before

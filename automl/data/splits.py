@@ -9,13 +9,16 @@ normalisation statistics come from the training split only and travel inside the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from automl.errors import DataError
 from evaluators import TrainingData, as_model_input
 from genomes import Problem
+
+if TYPE_CHECKING:  # imported where tensors are made: a refused config never needs torch
+    import torch
 
 _STATISTICS_CHUNK = 4096
 
@@ -59,6 +62,8 @@ class DatasetSplits:
 def _statistics(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and standard deviation of the model inputs, per channel (images) or feature,
     accumulated in float64 chunk by chunk so that uint8 images never exist as floats at once."""
+    import torch
+
     axes = (0, 2, 3) if x.dim() == 4 else (0,)
     total = torch.zeros(x.shape[1], dtype=torch.float64)
     squares = torch.zeros_like(total)
@@ -87,6 +92,8 @@ def split_dataset(raw: RawDataset, fractions: tuple[float, float], seed: int) ->
     x_train, x_val, y_train, y_val = _stratified(
         x, y, val_fraction, seed, "dataset.val_fraction", raw.source
     )
+    import torch
+
     tensors = [
         torch.from_numpy(np.ascontiguousarray(a))
         for a in (x_train, y_train, x_val, y_val, x_test, y_test)

@@ -16,6 +16,9 @@ import pytest
 import yaml
 
 from tests.cli import automl
+from tests.conftest import FINISHED_RUN_CONFIG
+
+BUDGET = FINISHED_RUN_CONFIG["search"]["evaluations"]
 
 TINY = {
     "dataset": {"name": "digits", "val_fraction": 0.25, "test_fraction": 0.2},
@@ -31,22 +34,17 @@ def write_config(path: Path, config: dict | str) -> Path:
     return path
 
 
-def test_search_writes_a_complete_run_directory(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "tiny.yaml", TINY)
-    out = tmp_path / "run"
-    proc = automl(
-        "search", str(config), "--out", str(out), "--workers", "2", "--budget", "6", cwd=tmp_path
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "Pareto front" in proc.stdout
+def test_search_writes_a_complete_run_directory(finished_run: Path, tmp_path: Path) -> None:
+    out = finished_run
+    assert "Pareto front" in (out.parent / "stdout.txt").read_text()
     for name in ("config.yaml", "trials.db", "trials.csv", "pareto.csv", "pareto.png"):
         assert (out / name).is_file(), f"{name} missing from the run directory"
     resolved = yaml.safe_load((out / "config.yaml").read_text())
-    assert resolved["search"]["evaluations"] == 6 and resolved["evaluator"]["workers"] == 2
+    assert resolved["search"]["evaluations"] == BUDGET and resolved["evaluator"]["workers"] == 2
 
     with (out / "trials.csv").open() as handle:
         trials = list(csv.DictReader(handle))
-    assert len(trials) == 6
+    assert len(trials) == BUDGET
     required = {
         "trial_id",
         "status",
@@ -82,8 +80,9 @@ def test_search_writes_a_complete_run_directory(tmp_path: Path) -> None:
 
     with sqlite3.connect(out / "trials.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == 6
+        assert db.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == BUDGET
 
+    config = write_config(tmp_path / "again.yaml", FINISHED_RUN_CONFIG)
     again = automl("search", str(config), "--out", str(out), cwd=tmp_path)
     assert again.returncode == 2 and "already holds a run" in again.stderr
 

@@ -1,5 +1,6 @@
-"""Every example config in experiments/ runs a short real search, pointed at small files
-written in its dataset's real format."""
+"""Every example config in experiments/, pointed at small files written in its dataset's real
+format, loads its data and builds the networks of its space; an image example and a table
+example run a short real search."""
 
 from __future__ import annotations
 
@@ -50,8 +51,8 @@ def test_there_is_an_example_config_per_dataset_kind() -> None:
     assert set(DATA) | {"digits"} == set(READERS.names()), "a dataset kind has no search test"
 
 
-@pytest.mark.parametrize("kind", list(DATA))
-def test_example_config_runs_a_short_search(tmp_path: Path, kind: str) -> None:
+def _example(tmp_path: Path, kind: str) -> Path:
+    """The example config, pointed at small files in its format, with a tiny budget."""
     config = yaml.safe_load((EXAMPLES / f"{kind}.yaml").read_text())
     config["dataset"].update(DATA[kind](tmp_path), download=False)
     config["space"]["max_epochs"] = 1
@@ -60,8 +61,37 @@ def test_example_config_runs_a_short_search(tmp_path: Path, kind: str) -> None:
     config["latency"].update(blocks=3, warmup_calls=5)
     path = tmp_path / f"{kind}.yaml"
     path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.mark.parametrize("kind", list(DATA))
+def test_example_config_loads_its_data_and_builds_networks_of_its_space(
+    tmp_path: Path, kind: str
+) -> None:
+    import torch
+
+    from automl.config import load_config
+    from automl.data import load_dataset
+    from evaluators import build_model
+    from genomes import sample_genome
+
+    config = load_config(_example(tmp_path, kind))
+    splits = load_dataset(config.dataset)
+    data = splits.training_data()
+    assert len(splits.x_test) > 0 and len(set(splits.y_train.tolist())) == len(splits.classes)
+    rng, batch = np.random.default_rng(0), data.x_val[:5]
+    for _ in range(4):
+        model = build_model(sample_genome(config.search_space(), data.problem, rng), data).eval()
+        with torch.no_grad():
+            logits = model(batch)
+        expected = (len(batch), len(splits.classes))
+        assert logits.shape == expected, f"{kind}: logits {tuple(logits.shape)}, not {expected}"
+
+
+@pytest.mark.parametrize("kind", ["cifar10", "csv"])  # an image and a table: two families
+def test_example_config_runs_a_short_search(tmp_path: Path, kind: str) -> None:
     out = tmp_path / "run"
-    proc = automl("search", str(path), "--out", str(out))
+    proc = automl("search", str(_example(tmp_path, kind)), "--out", str(out))
     assert proc.returncode == 0, f"{kind}: {proc.stderr[-2000:]}"
     trials = (out / "trials.csv").read_text().splitlines()
     assert len(trials) == 3, f"{kind}: expected 2 trials in trials.csv, got {trials}"

@@ -1,9 +1,10 @@
-"""Kill a real search with SIGKILL, resume it, and check that nothing is lost or repeated."""
+"""Resume through the real CLI: refusals of changed settings and of a second search on a running
+one, and Ctrl-C leaving a run that resumes (SIGKILL at chosen points: test_kill_and_resume)."""
 
 from __future__ import annotations
 
-import csv
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -12,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.automl.test_cli import TINY, automl, write_config
+from tests.conftest import FINISHED_RUN_CONFIG
 
 pytestmark = pytest.mark.slow
 
@@ -35,80 +36,37 @@ def _finished(db: Path) -> dict[int, float]:
         return {}
 
 
-def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Path) -> None:
-    config = write_config(
-        tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"], "evaluations": 14}}
-    )
-    out = tmp_path / "run"
-    args = [
-        sys.executable,
-        "-m",
-        "automl.cli",
-        "search",
-        str(config),
-        "--out",
-        str(out),
-        "--workers",
-        "2",
-    ]
-    proc = subprocess.Popen(
-        args,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while len(_finished(out / "trials.db")) < 5 and time.monotonic() < deadline:
-        assert proc.poll() is None, "the search ended before it could be killed"
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    before = _finished(out / "trials.db")
-    assert 5 <= len(before) < 14, f"killed at the wrong moment: {len(before)} finished"
-
-    again = automl(
-        "search", str(config), "--out", str(out), "--workers", "2", "--resume", cwd=tmp_path
-    )
-    assert again.returncode == 0, again.stderr
-    with sqlite3.connect(out / "trials.db") as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = conn.execute("SELECT trial_id, status, genome_hash FROM trials").fetchall()
-    assert len(rows) == 14 and {status for _, status, _ in rows} <= FINISHED, rows
-    hashes = [h for _, _, h in rows]
-    assert len(set(hashes)) == 14, "a genome was trained twice"
-    after = _finished(out / "trials.db")
-    for trial_id, accuracy in before.items():
-        assert after.get(trial_id) == accuracy, f"finished trial {trial_id} was lost or re-run"
-    with (out / "trials.csv").open() as handle:
-        assert len(list(csv.DictReader(handle))) == 14
-
-
-def test_resume_refuses_changed_settings_and_missing_runs(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "tiny.yaml", TINY)
+def test_resume_refuses_changed_settings_and_missing_runs(
+    finished_run: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "run.yaml", FINISHED_RUN_CONFIG)
     missing = automl(
         "search", str(config), "--out", str(tmp_path / "none"), "--resume", cwd=tmp_path
     )
     assert missing.returncode == 2 and "holds no run to resume" in missing.stderr
     out = tmp_path / "run"
-    assert (
-        automl("search", str(config), "--out", str(out), "--budget", "4", cwd=tmp_path).returncode
-        == 0
-    )
+    shutil.copytree(finished_run, out)
+    base = FINISHED_RUN_CONFIG
     for key, changed_config in {
-        "space.depth": {**TINY, "space": {**TINY["space"], "depth": [1, 3]}},
-        "latency.threads": {**TINY, "latency": {**TINY["latency"], "threads": 2}},
-        "search.pruning.eta": {**TINY, "search": {**TINY["search"], "pruning": {"eta": 2}}},
+        "space.depth": {**base, "space": {**base["space"], "depth": [1, 3]}},
+        "latency.threads": {**base, "latency": {**base["latency"], "threads": 2}},
+        "search.pruning.eta": {
+            **base,
+            "search": {**base["search"], "pruning": {**base["search"]["pruning"], "eta": 2}},
+        },
     }.items():
         changed = write_config(tmp_path / "changed.yaml", changed_config)
         proc = automl("search", str(changed), "--out", str(out), "--resume", cwd=tmp_path)
         assert proc.returncode == 2, f"a resume with another {key} was accepted"
         assert f"other settings for {key};" in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    budget = str(base["search"]["evaluations"] + 1)
     more = automl(
-        "search", str(config), "--out", str(out), "--resume", "--budget", "5", "--workers", "1"
+        "search", str(config), "--out", str(out), "--resume", "--budget", budget, "--workers", "1"
     )
     assert more.returncode == 0, f"a resume with a larger budget and other workers: {more.stderr}"
+    with sqlite3.connect(out / "trials.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM trials").fetchone()[0] == int(budget)
 
 
 def test_a_second_search_on_the_same_directory_is_refused(tmp_path: Path) -> None:
@@ -144,27 +102,6 @@ def test_a_second_search_on_the_same_directory_is_refused(tmp_path: Path) -> Non
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-
-
-def test_generational_search_with_one_worker_repeats_its_front(tmp_path: Path) -> None:
-    config = {
-        **TINY,
-        "search": {"population": 3, "evaluations": 6, "seed": 1, "mode": "generational"},
-        "objectives": ["accuracy", "params"],
-    }
-    path = write_config(tmp_path / "gen.yaml", config)
-    fronts = []
-    for name in ("a", "b"):
-        proc = automl(
-            "search", str(path), "--out", str(tmp_path / name), "--workers", "1", cwd=tmp_path
-        )
-        assert proc.returncode == 0, proc.stderr
-        with (tmp_path / name / "pareto.csv").open() as handle:
-            fronts.append([(r["genome"], r["val_accuracy"]) for r in csv.DictReader(handle)])
-    assert fronts[0] == fronts[1], "same seed, generational, one worker: fronts differ"
-    assert yaml.safe_load((tmp_path / "a" / "config.yaml").read_text())["search"]["mode"] == (
-        "generational"
-    )
 
 
 def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:

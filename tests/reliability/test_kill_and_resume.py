@@ -5,6 +5,7 @@ finished is lost, no genome is trained twice, and the store stays intact."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -99,10 +100,9 @@ def _front_ids(run: Path) -> list[int]:
         return [int(row["trial_id"]) for row in csv.DictReader(handle)]
 
 
-def test_report_killed_while_writing_is_rewritten_whole(tmp_path: Path) -> None:
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+def test_report_killed_while_writing_is_rewritten_whole(finished_run: Path, tmp_path: Path):
     run = tmp_path / "run"
-    assert _search(run).returncode == 0
+    shutil.copytree(finished_run, run)
     killed = automl("report", str(run), env={**os.environ, KILL_AT: "report_figures"})
     assert killed.returncode == -signal.SIGKILL, "the report was not killed"
     assert not (run / "report.html").exists(), "a report.html appeared though it was not written"
