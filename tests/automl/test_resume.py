@@ -1,8 +1,10 @@
-"""Resume through the real CLI: refusals of changed settings and of a second search on a running
-one, and Ctrl-C leaving a run that resumes (SIGKILL at chosen points: test_kill_and_resume)."""
+"""Resume through the real CLI: after the whole process group is killed from outside, after
+Ctrl-C, and refusals of changed settings and of a second search on a running one (SIGKILL of
+the search alone at chosen points: tests/reliability/test_kill_and_resume.py)."""
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import signal
@@ -34,6 +36,55 @@ def _finished(db: Path) -> dict[int, float]:
             return dict(rows.fetchall())
     except sqlite3.OperationalError:  # the file exists, its tables not yet
         return {}
+
+
+def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"], "evaluations": 14}}
+    )
+    out = tmp_path / "run"
+    args = [
+        sys.executable,
+        "-m",
+        "automl.cli",
+        "search",
+        str(config),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(_finished(out / "trials.db")) < 5 and time.monotonic() < deadline:
+        assert proc.poll() is None, "the search ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = _finished(out / "trials.db")
+    assert 5 <= len(before) < 14, f"killed at the wrong moment: {len(before)} finished"
+
+    again = automl(
+        "search", str(config), "--out", str(out), "--workers", "2", "--resume", cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    with sqlite3.connect(out / "trials.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = conn.execute("SELECT trial_id, status, genome_hash FROM trials").fetchall()
+    assert len(rows) == 14 and {status for _, status, _ in rows} <= FINISHED, rows
+    hashes = [h for _, _, h in rows]
+    assert len(set(hashes)) == 14, "a genome was trained twice"
+    after = _finished(out / "trials.db")
+    for trial_id, accuracy in before.items():
+        assert after.get(trial_id) == accuracy, f"finished trial {trial_id} was lost or re-run"
+    with (out / "trials.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 14
 
 
 def test_resume_refuses_changed_settings_and_missing_runs(
