@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from automl.config import Config, load_config
 from automl.errors import RunDirectoryError
@@ -13,7 +14,10 @@ from automl.run.front import pareto_front
 from automl.run.rundir import CONFIG_FILE, STORE_FILE, weights_path
 from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord
 from evaluators import TRAINED
-from genomes import Genome, GraphModule, Problem, genome_to_graph
+from genomes import Genome, Problem, genome_to_graph
+
+if TYPE_CHECKING:  # torch, imported only where a network is loaded: status stays quick
+    from genomes import GraphModule
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class FinishedRun:
     def load_model(self, record: TrialRecord) -> GraphModule:
         """The trained network of a trial whose weights were kept, on the CPU, in eval mode."""
         import torch
+
+        from genomes import GraphModule
 
         model = GraphModule(genome_to_graph(Genome.from_json(record.genome), self.problem))
         state = torch.load(weights_path(self.run_dir, record.trial_id), weights_only=True)
