@@ -15,8 +15,9 @@ per-block activation relu|gelu|silu|tanh and dropout 0..0.5, optimizer sgd|adam|
 1e-4..1e-1 (log), weight decay 1e-6..1e-2 (log), batch size 16|32|64|128, at most 30 epochs,
 patience 4, objectives validation error and CPU latency at batch 1 with one thread) and a
 table (`reference_table.yaml`: scikit-learn's bundled breast-cancer data as a CSV, MLP family,
-otherwise the same). Seeds 0..9 are reported; the defaults were chosen on seeds 100..104 (the
-tuning table at the end of this section). Every run is listed."""
+otherwise the same). Each table's heading names the seeds it reports; the defaults were
+chosen on other seeds, 100..104 (the tuning table at the end of this section). Every run is
+listed."""
 
 TUNING = """#### How the defaults were chosen (seeds 100..104, digits)
 
