@@ -5,15 +5,27 @@ nothing is written outside the run directory (not even in the user's home)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+from typing import Any
+
+from automl.atomic import atomic_path
 
 
-def pyplot(directory: Path) -> ModuleType:
-    os.environ.setdefault("MPLCONFIGDIR", str(directory / ".matplotlib"))
+def save_figure(path: Path, draw: Callable[[Any], None], figsize: tuple[float, float]) -> None:
+    """Make a figure, let ``draw`` fill it, and save it atomically: a reader never sees half
+    a PNG."""
+    os.environ.setdefault("MPLCONFIGDIR", str(path.parent / ".matplotlib"))
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt
+    fig = plt.figure(figsize=figsize, dpi=120)
+    try:
+        draw(fig)
+        fig.tight_layout()
+        with atomic_path(path) as partial:
+            fig.savefig(partial)
+    finally:
+        plt.close(fig)

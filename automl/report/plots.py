@@ -1,30 +1,13 @@
-"""The report's own figures: hypervolume over the run and the front's learning curves. Each is
-written atomically, so a reader never sees half a PNG."""
+"""The report's own figures: hypervolume over the run and the front's learning curves."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from automl.atomic import atomic_path
-from automl.plotting import pyplot
+from automl.plotting import save_figure
 from automl.run.store import TrialRecord
-
-
-def _save(path: Path, draw: Callable[[Any], None], figsize: tuple[float, float]) -> None:
-    """Make a figure, let ``draw`` fill it, and save it atomically."""
-    plt = pyplot(path.parent)
-
-    fig = plt.figure(figsize=figsize, dpi=120)
-    try:
-        draw(fig)
-        fig.tight_layout()
-        with atomic_path(path) as partial:
-            fig.savefig(partial)
-    finally:
-        plt.close(fig)
 
 
 def plot_hypervolume(path: Path, history: list[tuple[int, float, float]]) -> None:
@@ -44,7 +27,7 @@ def plot_hypervolume(path: Path, history: list[tuple[int, float, float]]) -> Non
         for ax in (by_count, by_time):
             ax.grid(True, alpha=0.3)
 
-    _save(path, draw, (9, 3.8))
+    save_figure(path, draw, (9, 3.8))
 
 
 def plot_curves(path: Path, front: list[TrialRecord]) -> None:
@@ -66,4 +49,4 @@ def plot_curves(path: Path, front: list[TrialRecord]) -> None:
         if ax.lines:
             ax.legend(loc="lower right", fontsize=8, ncol=1 + len(ax.lines) // 12)
 
-    _save(path, draw, (7, 4.5))
+    save_figure(path, draw, (7, 4.5))

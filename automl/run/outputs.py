@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from automl.atomic import atomic_path
-from automl.plotting import pyplot
+from automl.plotting import save_figure
 from automl.run.front import AXIS_LABELS, DEFAULT_OBJECTIVES, objective_value, trade_off
 from automl.run.store import TrialRecord
 from evaluators import TRAINED
@@ -64,60 +64,48 @@ def plot_pareto(
     x axis; latency by default), the front as a highlighted staircase, with the front
     members' test accuracies as open diamonds; the accuracy axis starts near the worst tenth
     of the trials so that the front stays readable. Written atomically."""
-    plt = pyplot(path.parent)
-
     axis = trade_off(objectives)
     complete = [r for r in records if r.status in TRAINED]
     front = sorted(front, key=lambda r: objective_value(r, axis))
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    ax.scatter(
-        [objective_value(r, axis) for r in complete],
-        [r.val_accuracy for r in complete],
-        s=14,
-        color="#9aa5b1",
-        label=f"trials ({len(complete)})",
-    )
-    ax.step(
-        [objective_value(r, axis) for r in front],
-        [r.val_accuracy for r in front],
-        where="post",
-        color="#d1495b",
-        linewidth=1.5,
-    )
-    ax.scatter(
-        [objective_value(r, axis) for r in front],
-        [r.val_accuracy for r in front],
-        s=36,
-        color="#d1495b",
-        zorder=3,
-        label=f"Pareto front ({len(front)})",
-    )
     tested = [r for r in front if r.test_accuracy is not None]
-    ax.scatter(
-        [objective_value(r, axis) for r in tested],
-        [r.test_accuracy for r in tested],
-        s=36,
-        marker="D",
-        facecolors="none",
-        edgecolors="#00798c",
-        zorder=3,
-        label="front, test accuracy",
-    )
+
+    def draw(fig: Any) -> None:
+        ax = fig.subplots()
+        _draw_points(ax, axis, complete, front, tested)
+        _fit_accuracy_axis(ax, complete, tested)
+        if complete:
+            ax.set_xscale("log")
+        ax.set_xlabel(f"{AXIS_LABELS[axis]} (log scale)")
+        ax.set_ylabel("accuracy (validation; test for front diamonds)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="lower right")
+
+    save_figure(path, draw, (7, 4.5))
+
+
+def _draw_points(ax: Any, axis: str, complete, front, tested) -> None:  # noqa: ANN001 - records
+    def x(records: list[TrialRecord]) -> list[float]:
+        return [objective_value(r, axis) for r in records]
+
+    accuracy = [r.val_accuracy for r in front]
+    ax.scatter(x(complete), [r.val_accuracy for r in complete], s=14, color="#9aa5b1",
+               label=f"trials ({len(complete)})")  # fmt: skip
+    ax.step(x(front), accuracy, where="post", color="#d1495b", linewidth=1.5)
+    ax.scatter(x(front), accuracy, s=36, color="#d1495b", zorder=3,
+               label=f"Pareto front ({len(front)})")  # fmt: skip
+    ax.scatter(x(tested), [r.test_accuracy for r in tested], s=36, marker="D",
+               facecolors="none", edgecolors="#00798c", zorder=3,
+               label="front, test accuracy")  # fmt: skip
+
+
+def _fit_accuracy_axis(ax: Any, complete: list[TrialRecord], tested: list[TrialRecord]) -> None:
+    """Start the axis near the worst tenth of the trials, saying how many are cut off."""
     accuracies = sorted(r.val_accuracy for r in complete)
-    if accuracies:
-        low = accuracies[len(accuracies) // 10]
-        floor = min([low] + [r.test_accuracy for r in tested]) - 0.02
-        hidden = sum(a < floor for a in accuracies)
-        ax.set_ylim(max(0.0, floor), 1.0 + 0.005)
-        if hidden:
-            ax.set_title(f"{hidden} trial(s) below {floor:.2f} not shown", fontsize=8)
-    if complete:
-        ax.set_xscale("log")
-    ax.set_xlabel(f"{AXIS_LABELS[axis]} (log scale)")
-    ax.set_ylabel("accuracy (validation; test for front diamonds)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    with atomic_path(path) as partial:
-        fig.savefig(partial)
-    plt.close(fig)
+    if not accuracies:
+        return
+    low = accuracies[len(accuracies) // 10]
+    floor = min([low] + [r.test_accuracy for r in tested]) - 0.02
+    hidden = sum(a < floor for a in accuracies)
+    ax.set_ylim(max(0.0, floor), 1.0 + 0.005)
+    if hidden:
+        ax.set_title(f"{hidden} trial(s) below {floor:.2f} not shown", fontsize=8)

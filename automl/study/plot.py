@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from automl.atomic import atomic_path
-from automl.plotting import pyplot
+from automl.plotting import save_figure
 
 if TYPE_CHECKING:
     from automl.study.measure import StudyRow, StudySetting
@@ -17,40 +16,38 @@ def plot_study(path: Path, rows: list[StudyRow], budgets_ms: list[float]) -> Non
     the budgets in view as dotted vertical lines. Members are the same on every setting; only
     their latencies move, so a member dominated on one setting leaves that staircase. Written
     atomically."""
-    plt = pyplot(path.parent)
 
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    for setting, measured in _by_setting(rows).items():
-        front = _front(measured)
-        (line,) = ax.step(
-            [row.latency_ms for row in front],
-            [row.shown_accuracy for row in front],
-            where="post",
-            linewidth=1.5,
-            label=setting.label,
-        )
-        ax.scatter(
-            [row.latency_ms for row in measured],
-            [row.shown_accuracy for row in measured],
-            s=30,
-            color=line.get_color(),
-            zorder=3,
-        )
-    if rows:
-        ax.set_xscale("log")
-    low, high = ax.get_xlim()  # a budget far from every latency would squash the fronts
-    visible = [budget for budget in budgets_ms if low <= budget <= high]
-    for number, budget in enumerate(visible):
-        label = "latency budgets" if number == 0 else None
-        ax.axvline(budget, color="#6c757d", linestyle=":", linewidth=1, label=label)
-    ax.set_xlabel("latency per call (ms, log scale)")
-    ax.set_ylabel("accuracy (test; validation where untested)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    with atomic_path(path) as partial:
-        fig.savefig(partial)
-    plt.close(fig)
+    def draw(fig: Any) -> None:
+        ax = fig.subplots()
+        for setting, measured in _by_setting(rows).items():
+            front = _front(measured)
+            (line,) = ax.step(
+                [row.latency_ms for row in front],
+                [row.shown_accuracy for row in front],
+                where="post",
+                linewidth=1.5,
+                label=setting.label,
+            )
+            ax.scatter(
+                [row.latency_ms for row in measured],
+                [row.shown_accuracy for row in measured],
+                s=30,
+                color=line.get_color(),
+                zorder=3,
+            )
+        if rows:
+            ax.set_xscale("log")
+        low, high = ax.get_xlim()  # a budget far from every latency would squash the fronts
+        visible = [budget for budget in budgets_ms if low <= budget <= high]
+        for number, budget in enumerate(visible):
+            label = "latency budgets" if number == 0 else None
+            ax.axvline(budget, color="#6c757d", linestyle=":", linewidth=1, label=label)
+        ax.set_xlabel("latency per call (ms, log scale)")
+        ax.set_ylabel("accuracy (test; validation where untested)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="lower right", fontsize=8)
+
+    save_figure(path, draw, (7, 4.5))
 
 
 def _by_setting(rows: list[StudyRow]) -> dict[StudySetting, list[StudyRow]]:
