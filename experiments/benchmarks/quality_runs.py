@@ -206,6 +206,8 @@ def run_optuna(workdir: Path, problem: str, sampler: str, seed: int, evaluations
     trials = json.loads(out.read_text())["trials"]
     out.unlink()
     points = [
-        (t["val_accuracy"], t["test_accuracy"], t["latency"], t["finished"] - start) for t in trials
-    ]
+        (t["val_accuracy"], t["test_accuracy"], t["latency"], t["finished"] - start, t["epochs"],
+         False, t["number"])
+        for t in trials
+    ]  # fmt: skip
     return Run(points, seconds, sum(t["epochs"] for t in trials))
