@@ -62,7 +62,7 @@ class LatencyModel:
             np.vstack([scaled, penalty]), np.concatenate([latency_ms, np.zeros(k)])
         )
         fitted = np.maximum(scaled @ self._weights, 1e-9)
-        residual = np.log(latency_ms / fitted)
+        residual = np.log(np.maximum(latency_ms, 1e-9) / fitted)  # a no-op trial measures 0
         inflation = np.sqrt(len(latency_ms) / max(len(latency_ms) - k / 4, 1.0))
         self._relative_std = float(np.sqrt(np.mean(residual**2))) * inflation
         self.fitted = True

@@ -50,12 +50,18 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
+QUICK_LATENCY = {"blocks": 3, "warmup_calls": 5, "reference": False}
+"""Latency for searches whose latencies only need to exist: without the reference network, a
+measurement that a busy parent process disturbs is not repeated after a pause (up to 3 s, a
+third of a tiny search's wall time). The reference path runs in test_security's search, the
+example configs' searches and the trainer's drift tests."""
+
 FINISHED_RUN_CONFIG = {
     "dataset": {"name": "digits", "val_fraction": 0.25, "test_fraction": 0.2},
     "space": {"depth": [1, 2], "width": [8, 48], "max_epochs": 3},
     "search": {"population": 4, "evaluations": 10, "seed": 0, "pruning": {"enabled": False}},
     "evaluator": {"max_epochs": 3, "patience": 2, "workers": 2},
-    "latency": {"blocks": 5, "warmup_calls": 10},
+    "latency": QUICK_LATENCY,
 }
 
 

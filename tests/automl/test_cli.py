@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.cli import automl
-from tests.conftest import FINISHED_RUN_CONFIG
+from tests.conftest import FINISHED_RUN_CONFIG, QUICK_LATENCY
 
 BUDGET = FINISHED_RUN_CONFIG["search"]["evaluations"]
 
@@ -25,7 +25,7 @@ TINY = {
     "space": {"depth": [1, 2], "width": [8, 32], "max_epochs": 2},
     "search": {"population": 4, "evaluations": 6, "seed": 0},
     "evaluator": {"max_epochs": 2, "patience": 2},
-    "latency": {"blocks": 3, "warmup_calls": 5},
+    "latency": QUICK_LATENCY,
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.cli import automl
+from tests.conftest import QUICK_LATENCY
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +23,7 @@ CONFIG = {
     "space": {"depth": [2, 2], "width": [200, 256], "max_epochs": 1},  # ~300 kB of weights each
     "search": {"population": 4, "evaluations": BUDGET, "seed": 0},
     "evaluator": {"max_epochs": 1, "patience": 1, "workers": 2, "keep_weights": "all"},
-    "latency": {"blocks": 3, "warmup_calls": 5},
+    "latency": QUICK_LATENCY,
 }
 
 

@@ -16,6 +16,7 @@ import yaml
 
 from automl.run.faults import KILL_AT
 from tests.cli import automl
+from tests.conftest import QUICK_LATENCY
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +26,7 @@ CONFIG = {
     "space": {"depth": [1, 2], "width": [8, 32], "max_epochs": 2},
     "search": {"population": 4, "evaluations": BUDGET, "seed": 0},
     "evaluator": {"max_epochs": 2, "patience": 2, "workers": 2},
-    "latency": {"blocks": 3, "warmup_calls": 5},
+    "latency": QUICK_LATENCY,
 }
 FINISHED = ("COMPLETE", "PRUNED", "FAILED")
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.cli import finished_trials, start_automl
+from tests.conftest import QUICK_LATENCY
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +40,7 @@ CONFIG = {
         "pruning": {"enabled": False},
     },  # fmt: skip
     "evaluator": {"max_epochs": 2, "patience": 2, "workers": 2, "worker_memory_mb": 2048},
-    "latency": {"blocks": 3, "warmup_calls": 5},
+    "latency": QUICK_LATENCY,
 }
 
 
