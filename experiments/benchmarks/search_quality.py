@@ -101,13 +101,15 @@ def report(runs: dict[str, list[Run]], args: argparse.Namespace, problem: str) -
         f"- {text} (target {goal}): **{'met' if ok else 'MISSED'}**"
         for text, ok, goal in _checks(runs, final, at_time, reach, anchor, tpe_seconds)
     )
-    name = f"search_quality_{args.name or problem}"
+    title = args.name or problem
+    name = f"search_quality_{title}"
     plot = plot_progress(runs, problem, name)
+    named = f" --name {args.name}" if args.name else ""
     write_fragment(
         name,
-        f"""### {problem}: {args.evaluations} evaluations, seeds {seeds[0]}..{seeds[-1]}
+        f"""### {title}: {args.evaluations} evaluations, seeds {seeds[0]}..{seeds[-1]}
 
-`.venv/bin/python -m experiments.benchmarks.search_quality --problems {problem} --methods \
+`.venv/bin/python -m experiments.benchmarks.search_quality --problems {problem}{named} --methods \
 "{",".join(runs)}" --seeds {args.seeds} --seed-start {args.seed_start} --evaluations \
 {args.evaluations}` on {machine()}. {METHODS_TEXT.format(version=_optuna_version())}
 Anchor: the Optuna sampler with the best median hypervolume ({anchor}, {target:.4f}).
