@@ -38,9 +38,10 @@ def main() -> None:
     parts = [
         "# Benchmark results",
         "",
-        f"Assembled {datetime.date.today().isoformat()} by `make bench` on: {machine()}. "
-        "Each section says the command that reproduces it; each fragment is rewritten by its "
-        "benchmark in `experiments/results/`.",
+        f"Assembled {datetime.date.today().isoformat()} by `experiments.benchmarks.collect` "
+        f"(the last step of `make bench`) on: {machine()}. Each section says the command that "
+        "produced it and when; each fragment is rewritten by its benchmark in "
+        "`experiments/results/`.",
         "",
     ]
     for preface, names in SECTIONS:
