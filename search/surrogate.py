@@ -4,9 +4,12 @@ spread are the prediction and its uncertainty."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import ExtraTreesRegressor
 
 TREES = 32
 STD_SCALE = 1.0
@@ -23,7 +26,7 @@ class ForestSurrogate:
 
     def __init__(self, seed: int) -> None:
         self._seed = seed
-        self._forest: Any = None
+        self._forest: ExtraTreesRegressor | None = None
 
     @property
     def fitted(self) -> bool:

@@ -41,6 +41,16 @@ def _hypervolume_after(results: list[TrialResult], k: int) -> float:
     return synthetic_hypervolume(results[:k])
 
 
+def _predicted_and_measured(recorder: Recorder, field: str) -> list[tuple[float, float]]:
+    """(prediction noted at the ask, measured value) of every trial that had a prediction."""
+    measured = {r.trial_id: getattr(r, field) for r in recorder.finished}
+    return [
+        (notes[f"predicted_{field}"], measured[trial_id])
+        for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
+        if f"predicted_{field}" in notes
+    ]
+
+
 def test_guided_beats_random_and_nsga2_at_64_evaluations() -> None:
     final = {
         name: [synthetic_hypervolume(_search(name, seed).finished) for seed in SEEDS]
@@ -53,12 +63,7 @@ def test_guided_beats_random_and_nsga2_at_64_evaluations() -> None:
 
 def test_latency_predictions_rank_like_the_measured_latencies() -> None:
     recorder = _search("guided", seed=0)
-    measured = {r.trial_id: r.latency_ms for r in recorder.finished}
-    pairs = [
-        (notes["predicted_latency_ms"], measured[trial_id])
-        for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
-        if "predicted_latency_ms" in notes
-    ]
+    pairs = _predicted_and_measured(recorder, "latency_ms")
     assert len(pairs) >= 50, f"only {len(pairs)} of 64 trials have a latency prediction"
     rho = spearmanr(*zip(*pairs, strict=True)).statistic
     assert rho >= 0.9, f"predicted vs measured latency: Spearman {rho:.3f}"
@@ -90,11 +95,6 @@ def test_every_ask_after_the_startup_is_screened_or_marked_explored() -> None:
 
 def test_with_parameters_as_the_other_objective_the_predictions_are_exact() -> None:
     recorder = _search("guided", seed=4, evaluations=30, objectives=("accuracy", "params"))
-    measured = {r.trial_id: r.params for r in recorder.finished}
-    predicted = [
-        (notes["predicted_params"], measured[trial_id])
-        for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
-        if "predicted_params" in notes
-    ]
+    predicted = _predicted_and_measured(recorder, "params")
     assert len(predicted) >= 15, f"{len(predicted)} trials have a parameter prediction"
     assert all(p == m for p, m in predicted), "parameters are known before training"
