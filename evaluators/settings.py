@@ -27,11 +27,13 @@ class LatencySettings:
     warmup_calls: int = 100
     blocks: int = 25
     block_seconds: float = 0.002
-    tolerance: float = 0.03
+    tolerance: float = 0.10
     """A reference this much slower than its recent median marks a disturbed measurement,
-    repeated up to ``retries`` times after pauses that double from ``retry_pause_s`` (3 s in
-    all); the attempt whose reference ran fastest is kept."""
-    retries: int = 6
+    repeated up to ``retries`` times after pauses that double from ``retry_pause_s`` (0.35 s
+    in all); the attempt whose reference ran fastest is kept. Interleaved with a candidate,
+    the reference runs 1.5-2.5% slower than alone (the candidate's weights evict its own), so
+    a tolerance near that flags undisturbed measurements and pauses for nothing."""
+    retries: int = 3
     retry_pause_s: float = 0.05
     reference_ms: float | None = None
     """Latency of ``reference_model`` measured once per run (``calibrate``); None times the
