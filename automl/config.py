@@ -114,6 +114,7 @@ class GuidedConfig(_Section):
     startup: int = Field(10, ge=2)
     exploration: float = Field(0.2, ge=0.0, le=1.0)
     reference: Literal["run", "nadir"] = "nadir"
+    surrogate: Literal["forest", "gp"] = "forest"
 
 
 class SearchConfig(_Section):

@@ -22,6 +22,8 @@ class GuidedSettings:
     on the current front, so a network less accurate than every front member earns nothing
     for being faster still) or ``run`` (error 1, the run's own hypervolume box). Chosen on
     the tuning seeds 100..104 of the digits benchmark (``experiments/RESULTS.md``)."""
+    surrogate: str = "forest"
+    """What predicts accuracy: ``forest`` (extra trees) or ``gp`` (a Gaussian process)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ TUNING = {
     "ours guided (asha pruning)": ("guided", {"pruning": {"rule": "asha"}}),
     "ours guided (nadir reference)": ("guided", {"guided": {"reference": "nadir"}}),
     "ours guided (run reference)": ("guided", {"guided": {"reference": "run"}}),
+    "ours guided (gp surrogate)": ("guided", {"guided": {"surrogate": "gp"}}),
 }
 """Variants compared on the tuning seeds (100..) to choose the defaults."""
 OPTUNA = {

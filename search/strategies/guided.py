@@ -29,7 +29,7 @@ from search.objectives import OBJECTIVES
 from search.strategies.base import STRATEGIES, StrategyContext
 from search.strategies.designs import SobolDesign
 from search.strategies.evolution import NSGA2
-from search.surrogate import ForestSurrogate
+from search.surrogate import SURROGATES
 
 FRESH_SHARE = 0.125
 """Of the candidates, the share that are fresh samples of the space rather than children."""
@@ -79,7 +79,7 @@ class Guided(NSGA2):
         self._encoding = GenomeEncoding(space, problem)
         self._sobol = SobolDesign(space, problem, seed)
         self._latency = LatencyModel()
-        self._surrogate = ForestSurrogate(seed)
+        self._surrogate = SURROGATES[self._knobs.surrogate](seed)
         self._observed: dict[int, _Observation] = {}
         self._pending: dict[int, tuple[Genome, float, float]] = {}
         self._told: set[str] = set()
