@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from evaluators.settings import LatencySettings
+from genomes import GraphModule
 
 _REFERENCE_BLOCKS = 5
 
@@ -106,7 +107,7 @@ def measure_latency(
     measurement during which the reference ran slow is repeated, and the result is corrected
     for drift through ``drift`` (a fresh tracker when None: only this measurement's timings)."""
     meter = _Meter(settings, input_shape)
-    candidate = copy.deepcopy(model).to(settings.device).eval()
+    candidate = _inference_copy(model).to(settings.device)
     calls = meter.calls_per_block(candidate)
     if settings.reference_ms is None:
         times = meter.blocks(candidate, calls, settings.blocks)
@@ -181,6 +182,13 @@ class _Meter:
             return times
         finally:
             torch.set_num_threads(previous_threads)
+
+
+def _inference_copy(model: nn.Module) -> nn.Module:
+    """The network as it runs deployed: in eval mode, without eval-mode no-ops (dropout)."""
+    if isinstance(model, GraphModule):
+        return model.for_inference()
+    return copy.deepcopy(model).eval()
 
 
 def _relative_iqr(values: list[float]) -> float:

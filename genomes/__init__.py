@@ -19,7 +19,7 @@ _EXPORTS = {
         "layer_gene",
         "train_gene",
     ),
-    "graph": ("count_flops", "count_params", "genome_to_graph"),
+    "graph": ("INFERENCE_NO_OPS", "count_flops", "count_params", "genome_to_graph"),
     "operators": ("VariationOperators", "crossover", "mutate", "seeded_python_random"),
     "registry": ("Registry",),
     "repair": ("repair",),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 import networkx as nx
 import torch
 from torch import nn
 
-from genomes.graph import execution_order, inputs_of
+from genomes.graph import INFERENCE_NO_OPS, execution_order, inputs_of
 from genomes.modules import Normalize
 
 
@@ -46,6 +48,24 @@ class GraphModule(nn.Module):
                     total = total + values[source]
                 values[node] = total
         return values[node]
+
+    def for_inference(self) -> GraphModule:
+        """A copy without the operators that eval mode makes no-ops: eager PyTorch still
+        pays a call for each (a Dropout made a one-block MLP 16% slower), which the network as
+        deployed does not."""
+        inference = copy.deepcopy(self).eval()
+        passed: dict[str, str] = {}
+        steps = []
+        for node, sources in inference._steps:
+            sources = [passed.get(source, source) for source in sources]
+            module = inference._modules.get(node)
+            if module is not None and type(module).__name__ in INFERENCE_NO_OPS:
+                passed[node] = sources[0]
+                del inference._modules[node]
+            else:
+                steps.append((node, sources))
+        inference._steps = steps
+        return inference
 
     def set_normalization(self, mean: torch.Tensor, std: torch.Tensor) -> None:
         """Store the training split's statistics in the network's ``Normalize`` layer."""

@@ -14,6 +14,10 @@ from genomes.genome import Genome, LayerGene
 from genomes.space import Problem
 from genomes.vocabulary import ACTIVATIONS
 
+INFERENCE_NO_OPS = frozenset({"Dropout"})
+"""Operators that do nothing once the network is in eval mode: no deployed form keeps them
+(ONNX and ``torch.export`` in eval mode drop them), so inference runs without them."""
+
 Shape = tuple[int, ...]
 
 

@@ -20,6 +20,8 @@ import networkx as nx
 import numpy as np
 from scipy.optimize import nnls
 
+from genomes import INFERENCE_NO_OPS
+
 _RIDGE = 0.1
 _MIN_RELATIVE_STD = 0.05
 
@@ -29,7 +31,7 @@ def operator_features(graph: nx.DiGraph) -> dict[str, float]:
     features: dict[str, float] = {}
     for _, node in graph.nodes(data=True):
         op = node["op"]
-        if op == "input":
+        if op == "input" or op in INFERENCE_NO_OPS:  # not timed: see GraphModule.for_inference
             continue
         features[f"{op} calls"] = features.get(f"{op} calls", 0.0) + 1.0
         features[f"{op} macs"] = features.get(f"{op} macs", 0.0) + float(node["macs"])

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genomes import GraphModule, Problem, generate_source, genome_to_graph, sample_genome
 from tests.genomes.test_operators import SMALL_SPACE
@@ -53,3 +55,21 @@ def test_generated_source_matches_built_module(tmp_path: Path, seed, shape) -> N
     )
     assert out.returncode == 0, f"generated model failed for {genome}:\n{out.stderr}"
     assert float(out.stdout) <= 1e-6, f"outputs differ by {out.stdout} for {genome}"
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), shape=st.sampled_from([(30,), (1, 8, 8), (3, 12, 12)]))
+def test_the_inference_copy_drops_dropout_and_computes_the_same(seed: int, shape) -> None:
+    problem = Problem(shape, 4)
+    genome = sample_genome(SMALL_SPACE, problem, np.random.default_rng(seed))
+    module = GraphModule(genome_to_graph(genome, problem)).eval()
+    dropouts = sum(isinstance(m, torch.nn.Dropout) for m in module.modules())
+    inference = module.for_inference()
+    kept = [type(m).__name__ for m in inference.modules() if isinstance(m, torch.nn.Dropout)]
+    assert not kept, f"{genome}: the inference copy keeps {kept}"
+    assert sum(isinstance(m, torch.nn.Dropout) for m in module.modules()) == dropouts, (
+        "making the inference copy changed the original"
+    )
+    x = torch.rand(3, *shape)
+    with torch.no_grad():
+        assert torch.equal(inference(x), module(x)), f"{genome}: the inference copy differs"

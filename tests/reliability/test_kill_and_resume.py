@@ -48,50 +48,57 @@ def _rows(run: Path) -> dict[int, tuple]:
         }
 
 
-@pytest.mark.parametrize(
-    "kill_at",
-    [
-        "trial_started:1",
-        "trial_recorded:3",
-        "weights_written:2",
-        "front_evaluated:1",
-        "outputs_written:1",
-    ],  # fmt: skip
-    ids=[
-        "during the first trial",
-        "mid-run",
-        "while recording a result",
-        "during the final front evaluation",
-        "while writing the outputs",
-    ],  # fmt: skip
+KILLS = (
+    ("trial_started:1", "during the first trial"),
+    ("trial_recorded:3", "mid-run"),
+    ("weights_written:2", "while recording a result"),
+    ("front_evaluated:1", "during the final front evaluation"),
+    ("outputs_written:1", "while writing the outputs"),
 )
-def test_killed_search_resumes_to_the_full_budget_losing_nothing(tmp_path: Path, kill_at: str):
+"""Where one run is killed, in order: each resume is killed at the next point, the last one
+runs to the end (a run killed again while it resumes must lose nothing either)."""
+
+
+def test_a_search_killed_again_and_again_resumes_to_the_full_budget_losing_nothing(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
     run = tmp_path / "run"
-    killed = _search(run, kill_at=kill_at)
-    assert killed.returncode == -signal.SIGKILL, (
-        f"{kill_at}: the search was not killed (exit {killed.returncode}): {killed.stderr[-800:]}"
-    )
+    for step, (kill_at, when) in enumerate(KILLS):
+        before = {i: row for i, row in _rows(run).items() if row[0] in FINISHED} if step else {}
+        killed = _search(run, *(("--resume",) if step else ()), kill_at=kill_at)
+        assert killed.returncode == -signal.SIGKILL, (
+            f"killed {when}: the search was not killed (exit {killed.returncode}): "
+            f"{killed.stderr[-800:]}"
+        )
+        _check_nothing_lost(run, before, f"killed {when}")
     before = {i: row for i, row in _rows(run).items() if row[0] in FINISHED}
     resumed = _search(run, "--resume")
-    assert resumed.returncode == 0, f"{kill_at}: resume failed: {resumed.stderr[-2000:]}"
-    after = _rows(run)
-    finished = [i for i, row in after.items() if row[0] in FINISHED]
-    assert len(finished) == BUDGET, f"{kill_at}: {len(finished)} finished trials, not {BUDGET}"
-    for trial_id, row in before.items():
-        assert after[trial_id] == row, f"{kill_at}: finished trial {trial_id} changed on resume"
-    hashes = [row[1] for row in after.values()]
-    assert len(hashes) == len(set(hashes)), f"{kill_at}: a genome was trained twice"
+    assert resumed.returncode == 0, f"the last resume failed: {resumed.stderr[-2000:]}"
+    _check_nothing_lost(run, before, "the last resume")
+    finished = [i for i, row in _rows(run).items() if row[0] in FINISHED]
+    assert len(finished) == BUDGET, f"{len(finished)} finished trials, not {BUDGET}"
     with sqlite3.connect(run / "trials.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         untested = db.execute(
             "SELECT COUNT(*) FROM trials WHERE test_accuracy IS NULL AND trial_id IN "
             f"({','.join(str(i) for i in _front_ids(run))})"
         ).fetchone()[0]
-    assert untested == 0, f"{kill_at}: front members left without a test accuracy"
+    assert untested == 0, "front members left without a test accuracy"
     for name in ("trials.csv", "pareto.csv", "pareto.png"):
-        assert (run / name).is_file(), f"{kill_at}: {name} missing after the resume"
-    assert not list(run.rglob("*.partial*")), f"{kill_at}: a partial file was left behind"
+        assert (run / name).is_file(), f"{name} missing after the resume"
+    assert not list(run.rglob("*.partial*")), "a partial file was left behind"
+
+
+def _check_nothing_lost(run: Path, before: dict[int, tuple], when: str) -> None:
+    """The trials finished before this process still hold what they held, no genome was
+    trained twice, and the store is intact."""
+    after = _rows(run)
+    for trial_id, row in before.items():
+        assert after[trial_id] == row, f"{when}: finished trial {trial_id} changed"
+    hashes = [row[1] for row in after.values()]
+    assert len(hashes) == len(set(hashes)), f"{when}: a genome was trained twice"
+    with sqlite3.connect(run / "trials.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", f"{when}: store"
 
 
 def _front_ids(run: Path) -> list[int]:
