@@ -192,27 +192,36 @@ def _numbers(kind: type) -> click.ParamType:
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--device", default="cpu", show_default=True, help="cpu or cuda:N.")
+@click.option(
+    "--device", default="cpu", show_default=True, help="cpu or cuda:N, several comma-separated."
+)
 @click.option("--batch-sizes", type=_numbers(int), default="1", show_default=True)
 @click.option("--threads", type=_numbers(int), default="1", show_default=True)
 @click.option("--budgets-ms", type=_numbers(float), default=None, help="Latency budgets, ms.")
+@click.option("--name", default=None, help="Folder under RUN/studies (default: from the settings).")
 def study(
     run_dir: Path,
     device: str,
     batch_sizes: list[int],
     threads: list[int],
     budgets_ms: list[float] | None,
+    name: str | None,
 ) -> None:
-    """Re-measure the front on other devices, batch sizes and thread counts (study.csv,
-    study_picks.csv, study.png) and pick the most accurate member per latency budget."""
+    """Re-measure the front on other devices, batch sizes and thread counts and pick the most
+    accurate member per latency budget; kept in RUN/studies/NAME/ (study.csv,
+    study_picks.csv, study.png), never overwriting an earlier study."""
     from automl.errors import storage_errors
     from automl.run.finished import open_run
+    from automl.study.folders import default_study_name, new_study_dir
     from automl.study.measure import StudySetting, run_study, write_study
     from evaluators import check_device
 
-    check_device(device, "--device")
+    devices = [part.strip() for part in device.split(",")]
+    for each in devices:
+        check_device(each, "--device")
+    settings = [StudySetting(d, b, t) for d in devices for b in batch_sizes for t in threads]
+    folder = new_study_dir(run_dir, name or default_study_name(settings))
     run = open_run(run_dir)
-    settings = [StudySetting(device, b, t) for b in batch_sizes for t in threads]
     rows, picks = run_study(run, settings, budgets_ms or [], progress=click.echo)
     for pick in picks:
         chosen = (
@@ -224,7 +233,7 @@ def study(
     with storage_errors(
         f"the study into {run_dir}", "the run is unchanged: free space, then retry"
     ):
-        written = write_study(run_dir, rows, picks)
+        written = write_study(folder, rows, picks)
     click.echo(f"study written: {', '.join(str(path) for path in written)}")
 
 

@@ -195,10 +195,12 @@ def pick_within(rows: list[StudyRow], setting: StudySetting, budget_ms: float) -
     )
 
 
-def write_study(run_dir: Path, rows: list[StudyRow], picks: list[BudgetPick]) -> list[Path]:
+def write_study(folder: Path, rows: list[StudyRow], picks: list[BudgetPick]) -> list[Path]:
     """Write ``study.csv`` (one row per member and setting), ``study_picks.csv`` (one row per
-    setting and budget) and ``study.png``; returns their paths."""
-    study, picks_path, plot = run_dir / STUDY_FILE, run_dir / PICKS_FILE, run_dir / PLOT_FILE
+    setting and budget) and ``study.png`` into ``folder`` (made if missing); returns their
+    paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    study, picks_path, plot = folder / STUDY_FILE, folder / PICKS_FILE, folder / PLOT_FILE
     write_rows(study, STUDY_COLUMNS, (dataclasses.asdict(row) for row in rows))
     write_rows(picks_path, PICKS_COLUMNS, (pick.to_dict() for pick in picks))
     plot_study(plot, rows, sorted({pick.budget_ms for pick in picks}))

@@ -32,6 +32,8 @@ def _empty_run(tmp_path: Path) -> Path:
         (["study", "{run}", "--device", "cuda:99"], "`--device`"),
         (["study", "{run}", "--batch-sizes", "1,x"], "positive ints separated by commas"),
         (["study", "{run}", "--budgets-ms", "-1"], "positive floats"),
+        (["study", "{run}", "--name", "../up"], "is not a study name"),
+        (["study", "{run}", "--device", "cpu,cuda:99"], "`--device`"),
         (["status", "{missing}"], "no such run directory"),
     ],
     ids=[
@@ -41,6 +43,8 @@ def _empty_run(tmp_path: Path) -> Path:
         "study no such GPU",
         "study bad batch sizes",
         "study negative budget",
+        "study name with a path",
+        "study second device no such GPU",
         "status missing",
     ],  # fmt: skip
 )
@@ -68,17 +72,24 @@ def test_report_and_study_on_a_run_without_trained_trials_refuse(tmp_path: Path)
     assert proc.returncode == 0 and "0 of 10 trials finished" in proc.stdout, proc.stdout
 
 
-def test_study_command_writes_its_outputs_and_names_picks(finished_run: Path, tmp_path: Path):
+def test_studies_are_kept_side_by_side_and_never_overwritten(finished_run: Path, tmp_path: Path):
     import shutil
 
     run = tmp_path / "run"
     shutil.copytree(finished_run, run)
     proc = automl("study", str(run), "--batch-sizes", "1,8", "--budgets-ms", "1000,1e-9")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    for name in ("study.csv", "study_picks.csv", "study.png"):
-        assert (run / name).is_file(), f"{name} missing after automl study"
     assert "cpu b=8 t=1, budget 1000 ms: trial" in proc.stdout, proc.stdout
     assert "budget 1e-09 ms: none (the fastest takes" in proc.stdout, proc.stdout
+    second = automl("study", str(run), "--threads", "2", "--name", "two-threads")
+    assert second.returncode == 0, second.stderr[-2000:]
+    for folder in ("cpu_b1-8_t1", "two-threads"):
+        for name in ("study.csv", "study_picks.csv", "study.png"):
+            assert (run / "studies" / folder / name).is_file(), f"{folder}/{name} missing"
+    kept = (run / "studies" / "two-threads" / "study.csv").read_bytes()
+    again = automl("study", str(run), "--name", "two-threads")
+    assert again.returncode == 2 and "studies are never overwritten" in again.stderr, again.stderr
+    assert (run / "studies" / "two-threads" / "study.csv").read_bytes() == kept
 
 
 def test_status_answers_while_a_search_runs_and_does_not_disturb_it(tmp_path: Path) -> None:
