@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe,dataframe]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,7 +18,7 @@ test: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe,dataframe,bench]"
 	$(BIN)/python -m experiments.benchmarks.search_quality
 	$(BIN)/python -m experiments.benchmarks.search_diagnosis
 	$(BIN)/python -m experiments.benchmarks.guidance_bench

@@ -9,6 +9,9 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "search": "automl.api",
+    "open_run": "automl.api",
+    "Run": "automl.api",
     "Config": "automl.config",
     "load_config": "automl.config",
     "ConfigError": "automl.errors",

@@ -73,39 +73,28 @@ def search(
     resume: bool,
 ) -> None:
     """Search networks for the dataset described in CONFIG.yaml."""
-    from automl.config import load_config
-
-    overrides = {
-        key: value
-        for key, value in {
-            "search.evaluations": budget,
-            "evaluator.workers": workers,
-            "search.seed": seed,
-            "output": None if out is None else str(out),
-        }.items()
-        if value is not None
-    }
-    config = load_config(config_path, overrides)
-
-    from automl.errors import ConfigError
-    from automl.report.table import front_table
-    from automl.run.runner import run_search
-    from automl.run.warm import WarmStartError
-    from evaluators import DeviceError
-    from genomes import SearchSpaceError
+    from automl.api import search as run_search
 
     console = Console()
-    try:
-        summary = run_search(config, Path(config.output), console, resume=resume)
-    except (DeviceError, SearchSpaceError, WarmStartError) as exc:  # config vs data/machine
-        raise ConfigError(f"{config_path}: {exc}") from None
-    console.print(front_table(summary.front))
-    if summary.stop_reason:
-        console.print(f"[yellow]stopped early:[/] {summary.stop_reason}")
-    console.print(
-        f"{summary.finished} trials finished ({summary.failed} failed); "
-        f"outputs in {summary.run_dir}"
+    run = run_search(
+        config_path,
+        out=out,
+        budget=budget,
+        workers=workers,
+        seed=seed,
+        resume=resume,
+        console=console,
     )
+
+    from automl.report.table import front_table
+    from evaluators import FINISHED, TrialStatus
+
+    console.print(front_table(run.front))
+    if run.stop_reason:
+        console.print(f"[yellow]stopped early:[/] {run.stop_reason}")
+    finished = sum(r.status in FINISHED for r in run.trials)
+    failed = sum(r.status is TrialStatus.FAILED for r in run.trials)
+    console.print(f"{finished} trials finished ({failed} failed); outputs in {run.path}")
 
 
 @main.command()
@@ -146,12 +135,24 @@ def export(
 
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-def status(run_dir: Path) -> None:
+@click.option("--watch", is_flag=True, help="Refresh until the search ends.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="Seconds between refreshes with --watch.",
+)
+def status(run_dir: Path, watch: bool, interval: float) -> None:
     """Where a run stands; safe while its search is running."""
     from automl.run.finished import open_run
-    from automl.run.status import print_status
+    from automl.run.status import print_status, watch_status
 
-    print_status(open_run(run_dir, need_trained=False), Console())
+    run = open_run(run_dir, need_trained=False)
+    if watch:
+        watch_status(run_dir, Console(), interval)
+    else:
+        print_status(run, Console())
 
 
 @main.command()

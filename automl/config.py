@@ -114,6 +114,7 @@ class GuidedConfig(_Section):
     startup: int = Field(10, ge=2)
     exploration: float = Field(0.2, ge=0.0, le=1.0)
     reference: Literal["run", "nadir"] = "nadir"
+    local: float = Field(0.0, ge=0.0, le=1.0)
     surrogate: Literal["forest", "gp"] = "forest"
 
 
@@ -255,6 +256,15 @@ def load_config(
 ) -> Config:
     """Read, merge CLI ``overrides`` (dotted key -> value) over the file, and validate
     against the config model of ``schema`` (the default gene schema if None)."""
+    raw = read_config_file(path)
+    for dotted, value in (overrides or {}).items():
+        set_dotted(raw, dotted, value)
+    return validate_config(raw, str(path), schema)
+
+
+def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The mapping a YAML config file holds, before validation; a missing or unreadable file,
+    or one whose top level is not a mapping, is a ConfigError naming it."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
@@ -272,9 +282,7 @@ def load_config(
         raise ConfigError(
             f"{path}: the top level must be a mapping of sections; got {type(raw).__name__}"
         )
-    for dotted, value in (overrides or {}).items():
-        _set_dotted(raw, dotted, value)
-    return validate_config(raw, str(path), schema)
+    return raw
 
 
 def validate_config(raw: dict[str, Any], source: str, schema: GeneSchema | None = None) -> Config:
@@ -320,7 +328,8 @@ def write_config(config: Config, path: Path) -> None:
         partial.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
-def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+def set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``raw["a"]["b"] = value`` for ``dotted`` = ``a.b``, making the sections needed."""
     *parents, leaf = dotted.split(".")
     node = raw
     for key in parents:

@@ -22,6 +22,10 @@ class GuidedSettings:
     on the current front, so a network less accurate than every front member earns nothing
     for being faster still) or ``run`` (error 1, the run's own hypervolume box). Chosen on
     the tuning seeds 100..104 of the digits benchmark (``experiments/RESULTS.md``)."""
+    local: float = 0.0
+    """Share of the candidates that are mutations of the current front's members (a local
+    search around the best trade-offs, as acquisition optimisers start from the incumbents)
+    rather than children of tournament parents."""
     surrogate: str = "forest"
     """What predicts accuracy: ``forest`` (extra trees) or ``gp`` (a Gaussian process)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,27 +61,37 @@ def plot_pareto(
     front: list[TrialRecord],
     objectives: tuple[str, ...] = DEFAULT_OBJECTIVES,
 ) -> None:
+    """``draw_pareto``'s figure, written atomically."""
+    save_figure(path, partial(draw_pareto, records=records, front=front, objectives=objectives),
+                PARETO_SIZE)  # fmt: skip
+
+
+PARETO_SIZE = (7, 4.5)
+
+
+def draw_pareto(
+    fig: Any,  # noqa: ANN401 - a matplotlib Figure, imported lazily
+    records: list[TrialRecord],
+    front: list[TrialRecord],
+    objectives: tuple[str, ...] = DEFAULT_OBJECTIVES,
+) -> None:
     """All finished trials as points, accuracy against the run's trade-off objective (the
     x axis; latency by default), the front as a highlighted staircase, with the front
     members' test accuracies as open diamonds; the accuracy axis starts near the worst tenth
-    of the trials so that the front stays readable. Written atomically."""
+    of the trials so that the front stays readable."""
     axis = trade_off(objectives)
     complete = [r for r in records if r.status in TRAINED]
     front = sorted(front, key=lambda r: objective_value(r, axis))
     tested = [r for r in front if r.test_accuracy is not None]
-
-    def draw(fig: Any) -> None:
-        ax = fig.subplots()
-        _draw_points(ax, axis, complete, front, tested)
-        _fit_accuracy_axis(ax, complete, tested)
-        if complete:
-            ax.set_xscale("log")
-        ax.set_xlabel(f"{AXIS_LABELS[axis]} (log scale)")
-        ax.set_ylabel("accuracy (validation; test for front diamonds)")
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="lower right")
-
-    save_figure(path, draw, (7, 4.5))
+    ax = fig.subplots()
+    _draw_points(ax, axis, complete, front, tested)
+    _fit_accuracy_axis(ax, complete, tested)
+    if complete:
+        ax.set_xscale("log")
+    ax.set_xlabel(f"{AXIS_LABELS[axis]} (log scale)")
+    ax.set_ylabel("accuracy (validation; test for front diamonds)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right")
 
 
 def _draw_points(ax: Any, axis: str, complete, front, tested) -> None:  # noqa: ANN001 - records

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -23,10 +22,8 @@ from automl.run.rundir import CONFIG_FILE, STORE_FILE, WEIGHTS_DIR, RunLock, wei
 from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord, problem_json
 from automl.run.warm import on_this_scale
 from evaluators import (
-    FINISHED,
     EvaluationSettings,
     TrainingData,
-    TrialStatus,
     accuracy_of,
     build_model,
     calibrate,
@@ -36,19 +33,10 @@ from genomes import Genome
 from search import MOASHAPruner, PastTrial, SearchEngine, StrategyContext, make_strategy
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    run_dir: Path
-    front: list[TrialRecord]
-    finished: int
-    failed: int
-    stop_reason: str | None = None
-    """Why the search stopped before its budget, if it did for a reason of its own."""
-
-
-def run_search(config: Config, run_dir: Path, console: Console, resume: bool = False) -> RunSummary:
+def run_search(config: Config, run_dir: Path, console: Console, resume: bool = False) -> str | None:
     """Check everything that can fail on bad input, then search in ``run_dir`` (continuing
-    the run there when ``resume``)."""
+    the run there when ``resume``); returns why the search stopped before its budget, if it
+    did for a reason of its own."""
     prepared = prepare_search(config, run_dir, resume)
     (run_dir / WEIGHTS_DIR).mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir):
@@ -67,12 +55,9 @@ def run_search(config: Config, run_dir: Path, console: Console, resume: bool = F
             store.close()
             raise
         with storage_errors(f"the outputs of {run_dir}"):
-            front = finalize_run(run_dir, store, config, prepared.splits, data)
-        records = store.trials()
+            finalize_run(run_dir, store, config, prepared.splits, data)
         store.close()
-    failed = sum(r.status is TrialStatus.FAILED for r in records)
-    finished = sum(r.status in FINISHED for r in records)
-    return RunSummary(run_dir, front, finished, failed, stop_reason)
+    return stop_reason
 
 
 def _opening_line(prepared: PreparedSearch, past: int) -> str:

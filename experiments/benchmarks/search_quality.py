@@ -33,6 +33,7 @@ TUNING = {
     "ours guided (nadir reference)": ("guided", {"guided": {"reference": "nadir"}}),
     "ours guided (run reference)": ("guided", {"guided": {"reference": "run"}}),
     "ours guided (gp surrogate)": ("guided", {"guided": {"surrogate": "gp"}}),
+    "ours guided (local 0.5)": ("guided", {"guided": {"local": 0.5}}),
 }
 """Variants compared on the tuning seeds (100..) to choose the defaults."""
 OPTUNA = {

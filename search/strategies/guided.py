@@ -231,8 +231,8 @@ class Guided(NSGA2):
         return candidates[best]
 
     def _candidates(self, rng: np.random.Generator) -> list[Genome]:
-        """Children, fresh samples, and the members of the population that earlier runs
-        trained but this one has not."""
+        """Mutations of the front's members (``local``), children, fresh samples, and the
+        members of the population that earlier runs trained but this one has not."""
         asked = self._asked_hashes()
         ranking = self.ranking()
         chosen: dict[str, Genome] = {
@@ -240,10 +240,17 @@ class Guided(NSGA2):
             for m in self.population
             if m.trial_id < 0 and m.genome.hash() not in asked
         }
-        fresh = round(self._knobs.candidates * FRESH_SHARE)
-        for k in range(self._knobs.candidates):
-            bred = k < self._knobs.candidates - fresh
-            genome = self.breed(rng, ranking) if bred else self.operators.sample(rng)
+        total = self._knobs.candidates
+        fresh = round(total * FRESH_SHARE)
+        front = self._front_of(o for o in self._observed.values() if o.own)
+        local = round(total * self._knobs.local) if front else 0
+        for k in range(total):
+            if k < local:
+                genome = self.operators.mutate(front[int(rng.integers(len(front)))], rng)
+            elif k < total - fresh:
+                genome = self.breed(rng, ranking)
+            else:
+                genome = self.operators.sample(rng)
             if genome.hash() not in asked:
                 chosen.setdefault(genome.hash(), genome)
         return list(chosen.values()) or [self.operators.sample(rng)]

@@ -3,14 +3,17 @@ beside a running search."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from automl.run.status import SPARKS, sparkline
 from automl.run.store import RunStore
-from tests.cli import automl, start_automl
+from tests.cli import COMMAND, automl, start_automl
 from tests.conftest import FINISHED_RUN_CONFIG
 
 
@@ -107,9 +110,27 @@ def test_status_answers_while_a_search_runs_and_does_not_disturb_it(tmp_path: Pa
         assert proc.returncode == 0, proc.stderr
         assert "search running" in proc.stdout, f"status did not see the search: {proc.stdout}"
         assert "2 of 6 trials finished" in proc.stdout, proc.stdout
+        watch = subprocess.Popen(
+            [*COMMAND, "status", str(run), "--watch", "--interval", "0.2"],
+            env={**os.environ, "COLUMNS": "200"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     finally:
         release.touch()
         _, errors = search.communicate(timeout=300)
     assert search.returncode == 0, f"the search failed beside status: {errors[-2000:]}"
+    watched, watch_errors = watch.communicate(timeout=120)  # it ends when the search has
+    assert watch.returncode == 0, f"status --watch failed: {watch_errors[-2000:]}"
+    assert "search not running; 6 of 6 trials finished" in watched, watched
+    assert any(spark in watched for spark in SPARKS), f"no hypervolume sparkline: {watched}"
     proc = automl("status", str(run))
     assert "search not running; 6 of 6 trials finished" in proc.stdout, proc.stdout
+
+
+def test_sparkline_spans_lowest_to_highest_and_keeps_the_last_value() -> None:
+    assert sparkline([0.1, 0.2, 0.4]) == SPARKS[0] + SPARKS[2] + SPARKS[-1]
+    long = sparkline(list(range(100)))
+    assert len(long) == 40 and long[0] == SPARKS[0] and long[-1] == SPARKS[-1], long
+    assert sparkline([]) == "" and sparkline([0.5, 0.5]) == SPARKS[0] * 2
