@@ -232,6 +232,14 @@ def main() -> None:
     parser.add_argument("--name", help="the result fragment's name (default: the problem)")
     args = parser.parse_args()
     args.methods = args.methods.split(",")
+    unknown = [m for m in args.methods if m not in {**OURS, **TUNING, **OPTUNA}]
+    if unknown:
+        parser.error(
+            f"unknown methods {unknown}; allowed: {', '.join({**OURS, **TUNING, **OPTUNA})}"
+        )
+    if not args.no_report and "optuna TPESampler" not in args.methods:
+        parser.error("a report needs 'optuna TPESampler' among --methods (the anchor and the "
+                     "wall-time yardstick); or pass --no-report")  # fmt: skip
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.workdir = args.workdir.resolve()
     for problem in args.problems.split(","):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.automl.test_cli import TINY, automl, write_config
+from tests.cli import automl_refusal
 from tests.conftest import FINISHED_RUN_CONFIG
 
 pytestmark = pytest.mark.slow
@@ -91,9 +92,7 @@ def test_resume_refuses_changed_settings_and_missing_runs(
     finished_run: Path, tmp_path: Path
 ) -> None:
     config = write_config(tmp_path / "run.yaml", FINISHED_RUN_CONFIG)
-    missing = automl(
-        "search", str(config), "--out", str(tmp_path / "none"), "--resume", cwd=tmp_path
-    )
+    missing = automl_refusal("search", str(config), "--out", str(tmp_path / "none"), "--resume")
     assert missing.returncode == 2 and "holds no run to resume" in missing.stderr
     out = tmp_path / "run"
     shutil.copytree(finished_run, out)
@@ -107,7 +106,7 @@ def test_resume_refuses_changed_settings_and_missing_runs(
         },
     }.items():
         changed = write_config(tmp_path / "changed.yaml", changed_config)
-        proc = automl("search", str(changed), "--out", str(out), "--resume", cwd=tmp_path)
+        proc = automl_refusal("search", str(changed), "--out", str(out), "--resume")
         assert proc.returncode == 2, f"a resume with another {key} was accepted"
         assert f"other settings for {key};" in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -13,7 +13,7 @@ import yaml
 
 from automl.run.status import SPARKS, sparkline
 from automl.run.store import RunStore
-from tests.cli import COMMAND, automl, start_automl
+from tests.cli import COMMAND, automl, automl_refusal, start_automl
 from tests.conftest import FINISHED_RUN_CONFIG
 
 
@@ -57,7 +57,7 @@ def test_bad_input_is_one_line_and_exit_2(
     (tmp_path / "plain").mkdir()
     paths = {"missing": tmp_path / "nowhere", "plain": tmp_path / "plain", "run": finished_run}
     before = sorted(p.name for p in finished_run.iterdir())
-    proc = automl(*[a.format(**paths) for a in args])
+    proc = automl_refusal(*[a.format(**paths) for a in args])
     assert proc.returncode == 2, f"{args}: exit {proc.returncode}: {proc.stderr[-800:]}"
     assert expected in proc.stderr, f"{args}: {expected!r} not in {proc.stderr!r}"
     assert len(proc.stderr.strip().splitlines()) == 1, f"{args}: not one line: {proc.stderr!r}"
@@ -68,7 +68,7 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_report_and_study_on_a_run_without_trained_trials_refuse(tmp_path: Path) -> None:
     run = _empty_run(tmp_path)
     for command in ("report", "study"):
-        proc = automl(command, str(run))
+        proc = automl_refusal(command, str(run))
         assert proc.returncode == 2, f"{command}: exit {proc.returncode}: {proc.stderr[-800:]}"
         assert "no finished trial yet" in proc.stderr, f"{command}: {proc.stderr!r}"
     proc = automl("status", str(run))
@@ -90,7 +90,7 @@ def test_studies_are_kept_side_by_side_and_never_overwritten(finished_run: Path,
         for name in ("study.csv", "study_picks.csv", "study.png"):
             assert (run / "studies" / folder / name).is_file(), f"{folder}/{name} missing"
     kept = (run / "studies" / "two-threads" / "study.csv").read_bytes()
-    again = automl("study", str(run), "--name", "two-threads")
+    again = automl_refusal("study", str(run), "--name", "two-threads")
     assert again.returncode == 2 and "studies are never overwritten" in again.stderr, again.stderr
     assert (run / "studies" / "two-threads" / "study.csv").read_bytes() == kept
 

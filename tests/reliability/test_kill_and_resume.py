@@ -126,7 +126,7 @@ def test_a_killed_guided_search_resumes_to_the_trials_of_an_uninterrupted_one(tm
     the networks an uninterrupted run trains."""
     config = {
         **CONFIG,
-        "search": {"population": 3, "evaluations": 8, "seed": 2, "mode": "generational",
+        "search": {"population": 3, "evaluations": 6, "seed": 2, "mode": "generational",
                    "strategy": "guided", "guided": {"startup": 3}},
         "objectives": ["accuracy", "params"],
         "evaluator": {**CONFIG["evaluator"], "workers": 1},
@@ -134,7 +134,7 @@ def test_a_killed_guided_search_resumes_to_the_trials_of_an_uninterrupted_one(tm
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     assert _search(whole).returncode == 0
-    assert _search(killed, kill_at="trial_recorded:5").returncode == -signal.SIGKILL
+    assert _search(killed, kill_at="trial_recorded:4").returncode == -signal.SIGKILL
     resumed = _search(killed, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     uninterrupted = {i: row[1] for i, row in _rows(whole).items()}
