@@ -37,8 +37,9 @@ LATENCY_CHANGE = """Two changes of 2026-11-27 move every latency: since commit 6
 is timed without dropout layers (in eval mode a Dropout does nothing but still cost a call: a
 one-block MLP measured 0.31 of the reference MLP with one and 0.26 without), and since commit
 9538688 a measurement counts as disturbed when the reference ran 10% (not 3%) slower than its
-recent median. A section measured before 14:32 that day used the former code: its latencies,
-hypervolumes and wall times are not comparable with a later section's."""
+recent median. A section measured before 2026-11-27T14:32 (its last line says when) used
+the former code: its latencies, hypervolumes and wall times are not comparable with a later
+section's."""
 
 SECTIONS = [
     (SEARCH_QUALITY, ["search_quality_digits", "search_quality_digits_strategies"]),
