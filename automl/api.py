@@ -198,14 +198,9 @@ class Run:
 
     def _trained(self) -> FinishedRun:
         """The run, refused with one line while it has no trained trial."""
-        from automl.errors import RunDirectoryError
-        from evaluators import TRAINED
+        from automl.run.finished import require_trained
 
-        if not any(r.status in TRAINED for r in self._run.records):
-            raise RunDirectoryError(
-                f"{self.path}: no finished trial yet ({len(self._run.records)} trial(s) "
-                "recorded, none trained)"
-            )
+        require_trained(self.path, self._run.records)
         return self._run
 
     def __repr__(self) -> str:

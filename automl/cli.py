@@ -148,11 +148,10 @@ def status(run_dir: Path, watch: bool, interval: float) -> None:
     from automl.run.finished import open_run
     from automl.run.status import print_status, watch_status
 
-    run = open_run(run_dir, need_trained=False)
-    if watch:
+    if watch:  # reads the run afresh at every refresh
         watch_status(run_dir, Console(), interval)
     else:
-        print_status(run, Console())
+        print_status(open_run(run_dir, need_trained=False), Console())
 
 
 @main.command()

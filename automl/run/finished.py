@@ -65,6 +65,14 @@ class FinishedRun:
         return record
 
 
+def require_trained(run_dir: Path, records: list[TrialRecord]) -> None:
+    """Refuse, with one line naming the run, a run that has no trained trial yet."""
+    if not any(r.status in TRAINED for r in records):
+        raise RunDirectoryError(
+            f"{run_dir}: no finished trial yet ({len(records)} trial(s) recorded, none trained)"
+        )
+
+
 def open_run(run_dir: Path, need_trained: bool = True) -> FinishedRun:
     """Read a run directory; a missing one, one without a store, or (``need_trained``) one
     with no trained trial yet is a RunDirectoryError naming it."""
@@ -84,10 +92,8 @@ def open_run(run_dir: Path, need_trained: bool = True) -> FinishedRun:
         problem = store.get_meta(PROBLEM_KEY)
     finally:
         store.close()
-    if need_trained and not any(r.status in TRAINED for r in records):
-        raise RunDirectoryError(
-            f"{run_dir}: no finished trial yet ({len(records)} trial(s) recorded, none trained)"
-        )
+    if need_trained:
+        require_trained(run_dir, records)
     constraints = config.search_settings().constraints
     front = pareto_front(records, tuple(config.objectives), constraints)
     reference_ms = None if reference is None else float(reference)

@@ -30,6 +30,8 @@ TRIAL_COLUMNS = (
     "genome_hash",
     "genome",
 )
+PARETO_SIZE = (7, 4.5)
+"""pareto.png's size in inches."""
 PARETO_COLUMNS = (
     "trial_id",
     "val_accuracy",
@@ -64,9 +66,6 @@ def plot_pareto(
     """``draw_pareto``'s figure, written atomically."""
     save_figure(path, partial(draw_pareto, records=records, front=front, objectives=objectives),
                 PARETO_SIZE)  # fmt: skip
-
-
-PARETO_SIZE = (7, 4.5)
 
 
 def draw_pareto(

@@ -242,8 +242,9 @@ class Guided(NSGA2):
         }
         total = self._knobs.candidates
         fresh = round(total * FRESH_SHARE)
-        front = self._front_of(o for o in self._observed.values() if o.own)
-        local = round(total * self._knobs.local) if front else 0
+        local = round(total * self._knobs.local)
+        front = self._front_of(o for o in self._observed.values() if o.own) if local else []
+        local = local if front else 0
         for k in range(total):
             if k < local:
                 genome = self.operators.mutate(front[int(rng.integers(len(front)))], rng)
