@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from torch import nn
 
     from automl.run.finished import FinishedRun
+    from automl.run.retrain import RetrainSummary
     from automl.run.store import TrialRecord
 
 DATA_FILE = "data.npz"
@@ -173,6 +174,34 @@ class Run:
         rows, picks = run_study(self._trained(), settings, list(budgets_ms))
         write_study(folder, rows, picks)
         return folder
+
+    def retrain(
+        self,
+        trials: Sequence[int] | None = None,
+        pick: str | None = None,
+        seeds: int = 3,
+        epochs: int | None = None,
+        workers: int | None = None,
+        console: Console | None = None,
+    ) -> list[RetrainSummary]:
+        """``automl retrain``: ``trials`` (or the front member ``pick`` chooses, or else the
+        whole front) trained again from scratch on training and validation data with
+        ``seeds`` seeds; returns each trial's test accuracy over its seeds. ``console``
+        receives the progress."""
+        from rich.console import Console
+
+        from automl.export.picking import pick_member
+        from automl.run.progress import CountProgress
+        from automl.run.retrain import run_retrain
+
+        run = self._trained()
+        if trials is None:
+            chosen = [pick_member(run, None, pick)] if pick else run.front
+            trials = [record.trial_id for record in chosen]
+        with CountProgress(console or Console(), "retrain") as bar:
+            summaries = run_retrain(run, list(trials), seeds, epochs, workers, bar.update)
+        self.refresh()
+        return summaries
 
     def trials_dataframe(self) -> Any:  # noqa: ANN401 - pandas.DataFrame, an optional extra
         """Every trial as a row of a pandas DataFrame (``pip install 'automl[dataframe]'``)."""

@@ -17,6 +17,9 @@ class TrainSettings:
     device: str = "cpu"
     mixed_precision: bool = False
     """bf16 autocast for the forward pass on CUDA; ignored on the CPU."""
+    restore_best: bool = True
+    """Return the weights of the best validation epoch; False keeps the last epoch's (final
+    training, where the held-out split only measures and must choose nothing)."""
 
 
 @dataclass(frozen=True, slots=True)

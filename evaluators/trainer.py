@@ -44,7 +44,8 @@ def train(
     """Train ``genome`` for up to ``min(genome.train.max_epochs, settings.max_epochs)`` epochs.
 
     Stops after ``patience`` epochs without a validation gain above ``min_delta`` and restores
-    the best weights. Raises ``EvaluationError`` on a non-finite loss.
+    the best weights (with ``settings.restore_best``; else it keeps the last). Raises
+    ``EvaluationError`` on a non-finite loss.
     """
     cuda = torch.device(settings.device)
     devices = [cuda.index or 0] if cuda.type == "cuda" else []
@@ -103,7 +104,8 @@ def _train(
         accuracy = accuracy_of(model, data.x_val, data.y_val)
         curve.append(accuracy)
         if accuracy > best_accuracy + settings.min_delta or best_state is None:
-            best_accuracy, best_state, waited = accuracy, copy.deepcopy(model.state_dict()), 0
+            best_state = copy.deepcopy(model.state_dict()) if settings.restore_best else {}
+            best_accuracy, waited = accuracy, 0
         else:
             waited += 1
         if on_epoch is not None and not on_epoch(epoch + 1, accuracy):
@@ -111,6 +113,8 @@ def _train(
             break
         if waited >= settings.patience:
             break
+    if not settings.restore_best:
+        return TrainOutcome(model, curve[-1], len(curve), tuple(curve), stopped_by_callback)
     model.load_state_dict(best_state)
     return TrainOutcome(model, best_accuracy, len(curve), tuple(curve), stopped_by_callback)
 

@@ -58,6 +58,16 @@ class DatasetSplits:
             self.x_train, self.y_train, self.x_val, self.y_val, mean, std, len(self.classes)
         )
 
+    def final_training_data(self) -> TrainingData:
+        """For final training: the training and validation splits together to train on, the
+        test split in the place of validation (to measure the result, never to choose), and
+        the statistics of what is trained on."""
+        import torch
+
+        x, y = torch.cat([self.x_train, self.x_val]), torch.cat([self.y_train, self.y_val])
+        mean, std = _statistics(x)
+        return TrainingData(x, y, self.x_test, self.y_test, mean, std, len(self.classes))
+
 
 def _statistics(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and standard deviation of the model inputs, per channel (images) or feature,

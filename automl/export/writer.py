@@ -20,6 +20,7 @@ import torch
 from automl.atomic import atomic_path
 from automl.errors import ExportCheckError, storage_errors
 from automl.run.finished import FinishedRun
+from automl.run.retrain import summarize
 from automl.run.store import TrialRecord
 from genomes import Genome, GraphModule, generate_source, genome_to_graph
 
@@ -31,7 +32,7 @@ def export_member(run: FinishedRun, record: TrialRecord, out_dir: Path) -> list[
     """Write the export files of ``record`` into ``out_dir``; returns the paths written. A
     file that does not compute what the trained network computes raises ExportCheckError
     and leaves ``out_dir`` as it was (not even created)."""
-    trained = run.load_model(record)
+    trained = run.load_model(record, retrained=run.ships_retrained(record.trial_id))
     inputs = _check_inputs(trained, run.input_shape)
     with torch.inference_mode():
         expected = trained(inputs)
@@ -177,12 +178,31 @@ def _metrics(run: FinishedRun, record: TrialRecord) -> dict[str, object]:
         "params": record.params,
         "flops": record.flops,
         "epochs": record.epochs,
+        **_weights(run, record),
         "input_shape": list(run.input_shape),
         "num_classes": len(run.classes),
         "classes": list(run.classes),
         "input": "images as floats in [0, 1], N x C x H x W"
         if len(run.input_shape) == 3
         else "raw feature values, N x F",
+    }
+
+
+def _weights(run: FinishedRun, record: TrialRecord) -> dict[str, object]:
+    """Which weights ship: the search's, or seed 0's of final training with the test
+    accuracy over every retrained seed (``test_accuracy`` above stays the search's)."""
+    if not run.ships_retrained(record.trial_id):
+        return {"weights": "search"}
+    (summary,) = summarize(run.retrained, [record.trial_id])
+    return {
+        "weights": "retrained",
+        "retrained": {
+            "seeds": summary.seeds,
+            "epochs": summary.epochs,
+            "test_accuracy_shipped_seed": summary.first_seed,
+            "test_accuracy_mean": summary.mean,
+            "test_accuracy_sd": summary.sd,
+        },
     }
 
 

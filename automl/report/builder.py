@@ -14,6 +14,7 @@ from automl.report.plots import plot_curves, plot_hypervolume
 from automl.run.faults import checkpoint
 from automl.run.finished import FinishedRun
 from automl.run.outputs import plot_pareto
+from automl.run.retrain import summarize
 from automl.run.store import TrialRecord
 from evaluators import FINISHED, TRAINED, TrialStatus
 
@@ -98,6 +99,11 @@ def write_report(run: FinishedRun) -> list[Path]:
         importance=gene_importance(run.records, run.config.search_space(), run.problem),
         trained=sum(r.status in TRAINED for r in run.records),
         guidance=search_guidance(run.records, run.config),
+        retrained={
+            summary.trial_id: f"{summary.mean:.4f} ± {summary.sd:.4f} ({summary.seeds} seeds)"
+            for summary in summarize(run.retrained, [r.trial_id for r in run.front])
+            if summary.mean is not None
+        },
     )
     report = run.run_dir / REPORT_FILE
     with atomic_path(report) as partial:

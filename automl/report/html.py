@@ -5,7 +5,7 @@ names and paths come from files a user may have edited."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -56,6 +56,9 @@ class ReportContent:
     importance: GeneImportance | None
     trained: int
     guidance: Guidance
+    retrained: dict[int, str] = field(default_factory=dict)
+    """Front members' test accuracy after final training (mean and spread over seeds),
+    shown beside the search-time one; empty before any ``automl retrain``."""
 
 
 def _figure(name: str, path: Path) -> str:
@@ -71,17 +74,20 @@ def _cell(value: float | int | None, spec: str) -> str:
     return "<td>-</td>" if value is None else f"<td>{escape(format(value, spec))}</td>"
 
 
-def _front_table(front: list[TrialRecord]) -> str:
+def _front_table(front: list[TrialRecord], retrained: dict[int, str]) -> str:
+    names = ("trial", "val acc", "test acc", "retrained test acc", "latency ms", "params")
     head = "".join(
         f"<th>{name}</th>"
-        for name in ("trial", "val acc", "test acc", "latency ms", "params", "FLOPs", "epochs")
+        for name in (*names, "FLOPs", "epochs")
+        if retrained or name != "retrained test acc"
     )
     rows = []
     for r in front:
         genome = escape(describe_genome(Genome.from_json(r.genome)))
+        after = f"<td>{escape(retrained.get(r.trial_id, '-'))}</td>" if retrained else ""
         rows.append(
             f"<tr><td>{r.trial_id}</td>{_cell(r.val_accuracy, '.4f')}"
-            f"{_cell(r.test_accuracy, '.4f')}{_cell(r.latency_ms, '.4f')}"
+            f"{_cell(r.test_accuracy, '.4f')}{after}{_cell(r.latency_ms, '.4f')}"
             f"{_cell(r.params, ',')}{_cell(r.flops, ',')}<td>{r.epochs}</td>"
             f'<td class="text">{genome}</td></tr>'
         )
@@ -193,7 +199,7 @@ def render_report(content: ReportContent) -> str:
         f"<style>{_STYLE}</style></head><body><h1>{title}</h1>"
         f"<p>{escape(content.summary)}</p>"
         f"<h2>Pareto front ({len(content.front)} networks)</h2>{figures['pareto']}"
-        f"{_front_table(content.front)}"
+        f"{_front_table(content.front, content.retrained)}"
         f"<h2>Search progress</h2>{figures['hypervolume']}"
         f"<h2>Learning curves of the front</h2>{figures['curves']}"
         f"<h2>Run statistics</h2>{_statistics_table(content.statistics)}"

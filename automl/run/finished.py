@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from automl.config import Config, load_config
 from automl.errors import RunDirectoryError
 from automl.run.front import pareto_front
-from automl.run.rundir import CONFIG_FILE, STORE_FILE, weights_path
-from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RunStore, TrialRecord
-from evaluators import TRAINED
+from automl.run.rundir import CONFIG_FILE, STORE_FILE, retrained_weights_path, weights_path
+from automl.run.store import PROBLEM_KEY, REFERENCE_KEY, RetrainRecord, RunStore, TrialRecord
+from evaluators import TRAINED, TrialStatus
 from genomes import Genome, Problem, genome_to_graph
 
 if TYPE_CHECKING:  # torch, imported only where a network is loaded: status stays quick
@@ -31,30 +31,52 @@ class FinishedRun:
     reference_ms: float | None
     input_shape: tuple[int, ...]
     classes: tuple[str, ...]
+    retrained: tuple[RetrainRecord, ...] = ()
+    """Final training (``automl retrain``), every recorded seed."""
 
     @property
     def problem(self) -> Problem:
         return Problem(self.input_shape, len(self.classes))
 
-    def load_model(self, record: TrialRecord) -> GraphModule:
-        """The trained network of a trial whose weights were kept, on the CPU, in eval mode."""
+    def load_model(self, record: TrialRecord, retrained: bool = False) -> GraphModule:
+        """The trained network of a trial, on the CPU, in eval mode: the search's weights
+        (kept for the front), or with ``retrained`` those of its first retrained seed."""
         import torch
 
         from genomes import GraphModule
 
+        path = (
+            retrained_weights_path(self.run_dir, record.trial_id, 0)
+            if retrained
+            else weights_path(self.run_dir, record.trial_id)
+        )
         model = GraphModule(genome_to_graph(Genome.from_json(record.genome), self.problem))
-        state = torch.load(weights_path(self.run_dir, record.trial_id), weights_only=True)
-        model.load_state_dict(state)
+        model.load_state_dict(torch.load(path, weights_only=True))
         return model.eval()
 
-    def trial(self, trial_id: int) -> TrialRecord:
-        """A trained trial whose weights were kept (the front's)."""
+    def retrained_seeds(self, trial_id: int) -> list[RetrainRecord]:
+        """The trial's finished seeds of final training, by seed index."""
+        return [
+            r for r in self.retrained if r.trial_id == trial_id and r.status is TrialStatus.COMPLETE
+        ]
+
+    def ships_retrained(self, trial_id: int) -> bool:
+        """Whether export ships retrained weights: those of seed 0, fixed in advance (the
+        seed that scored best on test would leak the test split), once it has finished."""
+        return any(r.seed_index == 0 for r in self.retrained_seeds(trial_id))
+
+    def record(self, trial_id: int) -> TrialRecord:
+        """Any trial of the run, by id."""
         by_id = {r.trial_id: r for r in self.records}
         if trial_id not in by_id:
             raise RunDirectoryError(
                 f"--trial {trial_id}: no such trial in {self.run_dir} (ids 0..{len(by_id) - 1})"
             )
-        record = by_id[trial_id]
+        return by_id[trial_id]
+
+    def trial(self, trial_id: int) -> TrialRecord:
+        """A trained trial whose weights were kept (the front's)."""
+        record = self.record(trial_id)
         if record.status not in TRAINED or not weights_path(self.run_dir, trial_id).is_file():
             front = [r.trial_id for r in self.front]
             raise RunDirectoryError(
@@ -88,6 +110,7 @@ def open_run(run_dir: Path, need_trained: bool = True) -> FinishedRun:
     try:
         records = store.trials()
         history = store.hypervolume_history()
+        retrained = store.retrained()
         reference = store.get_meta(REFERENCE_KEY)
         problem = store.get_meta(PROBLEM_KEY)
     finally:
@@ -109,4 +132,5 @@ def open_run(run_dir: Path, need_trained: bool = True) -> FinishedRun:
         reference_ms,
         tuple(data["input_shape"]),
         tuple(data["classes"]),
+        tuple(retrained),
     )

@@ -1,4 +1,5 @@
-"""The live progress line of a search: trials done of the budget, best accuracy, front size."""
+"""Live progress lines: a search's (trials done of the budget, best accuracy, front size)
+and a count of other work."""
 
 from __future__ import annotations
 
@@ -44,3 +45,33 @@ class SearchProgress:
 
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
+
+
+class CountProgress:
+    """A bar of work counted in items (``automl retrain``'s seeds): shown from the first
+    ``update``, so that work refused before it starts prints nothing but the refusal."""
+
+    def __init__(self, console: Console, label: str) -> None:
+        self._progress = Progress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self._task: int | None = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._progress.start()
+            self._task = self._progress.add_task("", total=total)
+        self._progress.update(self._task, completed=done, total=total)
+
+    def __enter__(self) -> CountProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._progress.stop()

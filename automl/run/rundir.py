@@ -39,6 +39,11 @@ def weights_path(run_dir: Path, trial_id: int) -> Path:
     return run_dir / WEIGHTS_DIR / f"trial_{trial_id:05d}.pt"
 
 
+def retrained_weights_path(run_dir: Path, trial_id: int, seed_index: int) -> Path:
+    """Weights of one seed of a trial's final training (``automl retrain``)."""
+    return run_dir / WEIGHTS_DIR / "retrained" / f"trial_{trial_id:05d}_seed{seed_index}.pt"
+
+
 def check_new(run_dir: Path) -> None:
     if (run_dir / STORE_FILE).exists():
         raise RunDirectoryError(

@@ -52,6 +52,18 @@ CREATE TABLE IF NOT EXISTS hypervolume (
     seconds REAL NOT NULL,
     value REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS retrained (
+    trial_id INTEGER NOT NULL,
+    seed_index INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    epochs INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    test_accuracy REAL,
+    seconds REAL NOT NULL,
+    error TEXT,
+    finished_at REAL NOT NULL,
+    PRIMARY KEY (trial_id, seed_index)
+);
 """
 
 
@@ -95,6 +107,30 @@ class TrialRecord:
 
 
 _RECORD_FIELDS = frozenset(f.name for f in fields(TrialRecord))
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainRecord:
+    """One seed of a trial's final training (``automl retrain``): trained from scratch on the
+    training and validation splits for ``epochs``, then measured once on the test split."""
+
+    trial_id: int
+    seed_index: int
+    seed: int
+    epochs: int
+    status: TrialStatus
+    test_accuracy: float | None
+    seconds: float
+    error: str | None
+    finished_at: float
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RetrainRecord:
+        values = {f.name: row[f.name] for f in fields(cls)}
+        return cls(**{**values, "status": TrialStatus(values["status"])})
+
+
+_RETRAIN_COLUMNS = ", ".join(f.name for f in fields(RetrainRecord))
 
 
 class RunStore:
@@ -230,6 +266,26 @@ class RunStore:
             "SELECT evaluations, seconds, value FROM hypervolume ORDER BY evaluations"
         )
         return [(row["evaluations"], row["seconds"], row["value"]) for row in rows]
+
+    def retrain_finished(self, record: RetrainRecord) -> None:
+        values = {f.name: getattr(record, f.name) for f in fields(record)}
+        values["status"] = record.status.value
+        self._db.execute(
+            f"INSERT OR REPLACE INTO retrained ({_RETRAIN_COLUMNS}) "
+            f"VALUES ({', '.join('?' * len(values))})",
+            tuple(values.values()),
+        )
+
+    def retrained(self) -> list[RetrainRecord]:
+        """Every recorded seed of final training, by trial and seed; none in a store that
+        predates the table (read-only, so it was not added)."""
+        try:
+            rows = self._db.execute(
+                f"SELECT {_RETRAIN_COLUMNS} FROM retrained ORDER BY trial_id, seed_index"
+            )
+        except sqlite3.OperationalError:  # no such table: a store of an earlier version
+            return []
+        return [RetrainRecord.from_row(row) for row in rows]
 
     def close(self) -> None:
         self._db.close()

@@ -64,6 +64,26 @@ print(json.dumps(report))
 """
 
 
+def check_in_a_bare_interpreter(
+    out: Path, x: torch.Tensor, y: torch.Tensor, logits: torch.Tensor
+) -> dict[str, float | None]:
+    """Run ISOLATED_CHECK on the export in ``out`` with inputs ``x``, labels ``y`` and the
+    trained network's ``logits``; what it measured."""
+    with tempfile.TemporaryDirectory() as folder:
+        io_path = Path(folder) / "io.pt"
+        torch.save({"x": x, "y": y, "logits": logits}, io_path)
+        packages = str(Path(torch.__file__).resolve().parents[1])
+        check = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", ISOLATED_CHECK, str(out), packages, str(io_path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=folder,
+        )
+    assert check.returncode == 0, f"the isolated import failed: {check.stderr[-3000:]}"
+    return json.loads(check.stdout.strip().splitlines()[-1])
+
+
 def test_exported_model_runs_without_the_project_and_matches_the_trained_one(
     finished_run: Path, tmp_path: Path
 ) -> None:
@@ -83,26 +103,7 @@ def test_exported_model_runs_without_the_project_and_matches_the_trained_one(
     x = as_model_input(splits.x_test)
     with torch.inference_mode():
         logits = run.load_model(run.trial(metrics["trial_id"]))(x)
-    torch.save({"x": x, "y": splits.y_test, "logits": logits}, tmp_path / "io.pt")
-    packages = str(Path(torch.__file__).resolve().parents[1])
-    check = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            ISOLATED_CHECK,
-            str(out),
-            packages,
-            str(tmp_path / "io.pt"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert check.returncode == 0, f"the isolated import failed: {check.stderr[-3000:]}"
-    report = json.loads(check.stdout.strip().splitlines()[-1])
+    report = check_in_a_bare_interpreter(out, x, splits.y_test, logits)
     assert report["eager_diff"] <= 1e-5, f"model.py + weights.pt differ by {report['eager_diff']}"
     assert report["program_diff"] <= 1e-5, f"model.pt2 differs by {report['program_diff']}"
     assert report["accuracy"] == metrics["test_accuracy"], (
