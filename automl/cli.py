@@ -75,6 +75,7 @@ def search(
     resume: bool,
 ) -> None:
     """Search networks for the dataset described in CONFIG.yaml."""
+    _start_worker_server()
     from automl.api import search as run_search
 
     console = Console()
@@ -167,6 +168,7 @@ def retrain(
     Run again to continue a stopped retrain."""
     if sum((bool(trials), pick is not None, front)) != 1:
         raise click.UsageError("give one of --trial ID (repeatable), --pick or --front")
+    _start_worker_server()
     from automl.api import open_run
 
     run = open_run(run_dir)
@@ -295,6 +297,14 @@ def study(
     ):
         written = write_study(folder, rows, picks)
     click.echo(f"study written: {', '.join(str(path) for path in written)}")
+
+
+def _start_worker_server() -> None:
+    """Workers fork from a server that imports torch once; started first, its imports run on
+    the second core while this process imports its own (1.5 s sooner to the first trial)."""
+    from evaluators import start_worker_server
+
+    start_worker_server()
 
 
 def entry() -> None:

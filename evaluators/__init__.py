@@ -28,6 +28,7 @@ _EXPORTS = {
     "optim": ("OPTIMIZERS", "SCHEDULES", "lr_factor"),
     "optional": ("MissingDependencyError", "import_optional"),
     "pool": ("LocalPool",),
+    "processes": ("start_worker_server", "worker_processes"),
     "pool_base": ("WorkerPool",),
     "probes": ("crash_trial", "noop_trial"),
     "scheduler": ("Slot", "SlotScheduler"),

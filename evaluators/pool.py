@@ -7,12 +7,13 @@ import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 
-import torch.multiprocessing as mp
+import torch.multiprocessing as mp  # registers the shared-memory pickling of tensors
 
 from evaluators.data import TrainingData
 from evaluators.devices import available_cores, worker_cores
 from evaluators.environment import child_environment
 from evaluators.pool_base import WorkerPool
+from evaluators.processes import SINGLE_THREAD_ENV, worker_context
 from evaluators.scheduler import Slot
 from evaluators.settings import EvaluationSettings
 from evaluators.trial import TrialResult
@@ -24,8 +25,6 @@ from evaluators.worker import (
     evaluate_trial,
     worker_main,
 )
-
-_SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 class _Worker:
@@ -39,10 +38,10 @@ class _Worker:
 
 
 class LocalPool(WorkerPool):
-    """One spawned process per slot, each on its slot's device and pinned to a core of its own
-    (round-robin over this process's cores, GPU slots too: ``worker_cores``); the data reach
-    every worker once, when it starts (tensors travel through shared memory), and workers are
-    reused for every trial.
+    """One process per slot (``worker_context``), each on its slot's device and pinned to a
+    core of its own (round-robin over this process's cores, GPU slots too: ``worker_cores``);
+    the data reach every worker once, when it starts (tensors travel through shared memory),
+    and workers are reused for every trial.
 
     Each worker talks to the pool over its own pipe, so killing one cannot corrupt another's
     messages. A worker that dies or runs past ``trial_timeout`` seconds is replaced and its
@@ -65,7 +64,7 @@ class LocalPool(WorkerPool):
         self._settings = settings
         self._timeout = trial_timeout
         self._evaluate = evaluate
-        self._context = mp.get_context("spawn")
+        self._context = worker_context()
         self._cores = worker_cores(devices, available_cores())
         self._workers = {slot.index: self._start(slot) for slot in self._scheduler.slots}
 
@@ -107,7 +106,7 @@ class LocalPool(WorkerPool):
                 self._reporter is not None,
             ),
         )
-        with child_environment(_SINGLE_THREAD_ENV):
+        with child_environment(SINGLE_THREAD_ENV):
             process.start()
         child_end.close()
         return _Worker(process, parent_end)

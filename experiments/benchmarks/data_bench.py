@@ -60,7 +60,7 @@ def touch_data_trial(request, data, settings, state, worker):  # noqa: ANN001, A
 def workers_memory(data, slots: int = 2) -> list[dict[str, float]]:
     """Memory of each worker of a local pool holding ``data``, once every worker has read
     all of it."""
-    from evaluators import EvaluationSettings, LocalPool, TrialRequest
+    from evaluators import EvaluationSettings, LocalPool, TrialRequest, worker_processes
     from genomes import SearchSpace, sample_genome
 
     genome = sample_genome(SearchSpace(), data.problem, np.random.default_rng(0))
@@ -68,17 +68,7 @@ def workers_memory(data, slots: int = 2) -> list[dict[str, float]]:
         for i in range(slots):
             pool.submit(TrialRequest(i, genome, 0))
         list(pool.results())
-        me = os.getpid()
-        children = Path(f"/proc/{me}/task/{me}/children").read_text().split()
-        workers = [pid for pid in children if "spawn_main" in _command(pid)]
-        return [memory(pid) for pid in workers]
-
-
-def _command(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return ""
+        return [memory(pid) for pid in worker_processes(os.getpid())]
 
 
 def main() -> None:

@@ -13,9 +13,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from matplotlib.figure import Figure
+from rich.console import Console
 
+import automl
 from automl.export.picking import knee, pick_member
 from automl.report.builder import write_report
 from automl.run.finished import FinishedRun, open_run
@@ -24,7 +25,7 @@ from automl.run.outputs import plot_pareto
 from evaluators import TRAINED
 from search import Constraints
 from tests.automl.records import trial_record
-from tests.cli import automl
+from tests.cli import automl as automl_command
 from tests.conftest import FINISHED_RUN_CONFIG
 
 # On a front in (error, parameters) the middle member is the knee; its latency is near the
@@ -50,11 +51,8 @@ def params_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config["objectives"] = ["accuracy", "params"]
     config["search"]["evaluations"] = 6
     config["space"]["max_epochs"] = config["evaluator"]["max_epochs"] = 2
-    base = tmp_path_factory.mktemp("params")
-    (base / "config.yaml").write_text(yaml.safe_dump(config))
-    proc = automl("search", str(base / "config.yaml"), "--out", str(base / "run"))
-    assert proc.returncode == 0, f"the [accuracy, params] search failed: {proc.stderr[-2000:]}"
-    return base / "run"
+    out = tmp_path_factory.mktemp("params") / "run"
+    return automl.search(config, out=out, console=Console(quiet=True)).path
 
 
 @pytest.fixture
@@ -129,7 +127,7 @@ def test_a_params_run_orders_its_front_and_outputs_by_parameters(params_run: Pat
     with (params_run / "pareto.csv").open(newline="") as handle:
         rows = [int(row["trial_id"]) for row in csv.DictReader(handle)]
     assert rows == [r.trial_id for r in run.front], "pareto.csv is not in the front's order"
-    proc = automl("status", str(params_run))
+    proc = automl_command("status", str(params_run))
     assert proc.returncode == 0, proc.stderr
     listed = [int(i) for i in re.findall(r"^\W+(\d+)\s+\W\s+\d\.\d{4}\s", proc.stdout, re.M)]
     assert listed == [r.trial_id for r in run.front], f"status lists {listed}:\n{proc.stdout}"
@@ -140,8 +138,7 @@ def test_a_params_run_picks_its_knee_on_parameters_and_latency_on_latency(
 ) -> None:
     run = open_run(params_run)
     out = tmp_path / "knee"
-    proc = automl("export", str(params_run), "--pick", "knee", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    automl.open_run(params_run).export(out, pick="knee")
     chosen = json.loads((out / "metrics.json").read_text())["trial_id"]
     assert chosen == knee(run.front, "params").trial_id, "the knee was not taken on parameters"
     fastest = min(run.front, key=lambda r: (r.latency_ms, -r.val_accuracy))

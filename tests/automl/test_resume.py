@@ -23,6 +23,7 @@ from tests.conftest import FINISHED_RUN_CONFIG
 pytestmark = pytest.mark.slow
 
 FINISHED = {"COMPLETE", "PRUNED", "FAILED"}
+KILLED_BUDGET = 8
 
 
 def _finished(db: Path) -> dict[int, float]:
@@ -41,7 +42,7 @@ def _finished(db: Path) -> dict[int, float]:
 
 def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Path) -> None:
     config = write_config(
-        tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"], "evaluations": 14}}
+        tmp_path / "tiny.yaml", {**TINY, "search": {**TINY["search"], "evaluations": KILLED_BUDGET}}
     )
     out = tmp_path / "run"
     args = [
@@ -63,13 +64,13 @@ def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Pa
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while len(_finished(out / "trials.db")) < 5 and time.monotonic() < deadline:
+    while len(_finished(out / "trials.db")) < 3 and time.monotonic() < deadline:
         assert proc.poll() is None, "the search ended before it could be killed"
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     before = _finished(out / "trials.db")
-    assert 5 <= len(before) < 14, f"killed at the wrong moment: {len(before)} finished"
+    assert 3 <= len(before) < KILLED_BUDGET, f"killed at the wrong moment: {len(before)} finished"
 
     again = automl(
         "search", str(config), "--out", str(out), "--workers", "2", "--resume", cwd=tmp_path
@@ -78,14 +79,14 @@ def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Pa
     with sqlite3.connect(out / "trials.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = conn.execute("SELECT trial_id, status, genome_hash FROM trials").fetchall()
-    assert len(rows) == 14 and {status for _, status, _ in rows} <= FINISHED, rows
+    assert len(rows) == KILLED_BUDGET and {status for _, status, _ in rows} <= FINISHED, rows
     hashes = [h for _, _, h in rows]
-    assert len(set(hashes)) == 14, "a genome was trained twice"
+    assert len(set(hashes)) == KILLED_BUDGET, "a genome was trained twice"
     after = _finished(out / "trials.db")
     for trial_id, accuracy in before.items():
         assert after.get(trial_id) == accuracy, f"finished trial {trial_id} was lost or re-run"
     with (out / "trials.csv").open() as handle:
-        assert len(list(csv.DictReader(handle))) == 14
+        assert len(list(csv.DictReader(handle))) == KILLED_BUDGET
 
 
 def test_resume_refuses_changed_settings_and_missing_runs(
@@ -145,7 +146,7 @@ def test_a_second_search_on_the_same_directory_is_refused(tmp_path: Path) -> Non
         deadline = time.monotonic() + 60
         while not (out / "trials.db").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        second = automl("search", str(config), "--out", str(out), "--resume", cwd=tmp_path)
+        second = automl_refusal("search", str(config), "--out", str(out), "--resume")
         assert second.returncode == 2 and "another search is running" in second.stderr, (
             second.stderr
         )

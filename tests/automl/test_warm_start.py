@@ -1,5 +1,5 @@
-"""Warm starts through the CLI: a search seeded by a finished run trains that run's front
-first; a run whose networks do not fit the new space is refused before anything is written."""
+"""Warm starts: a search seeded by a finished run trains that run's front first; a run whose
+networks do not fit the new space is refused by the command before anything is written."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 
-from tests.cli import automl
+import automl
+from tests.cli import automl_refusal
 from tests.conftest import FINISHED_RUN_CONFIG
 
 pytestmark = pytest.mark.slow
@@ -33,8 +35,7 @@ def test_a_warm_started_search_trains_the_earlier_front_first(
     with (finished_run / "pareto.csv").open() as handle:
         front = [json.loads(row["genome"]) for row in csv.DictReader(handle)]
     out = tmp_path / "run"
-    proc = automl("search", str(_config(tmp_path, finished_run)), "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
+    automl.search(_config(tmp_path, finished_run), out=out, console=Console(quiet=True))
     with sqlite3.connect(out / "trials.db") as db:
         genomes = [
             json.loads(g) for (g,) in db.execute("SELECT genome FROM trials ORDER BY trial_id")
@@ -46,7 +47,7 @@ def test_a_warm_started_search_trains_the_earlier_front_first(
 def test_a_run_whose_networks_do_not_fit_is_refused(finished_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     config = _config(tmp_path, finished_run, width=[8, 9])  # the earlier run searched 8..48
-    proc = automl("search", str(config), "--out", str(out))
+    proc = automl_refusal("search", str(config), "--out", str(out))
     assert proc.returncode == 2, proc.stderr
     assert "does not fit this space" in proc.stderr and str(config) in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

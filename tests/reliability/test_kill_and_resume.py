@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 
+from automl.api import search as search_in_process
 from automl.run.faults import KILL_AT
 from tests.cli import automl
 from tests.conftest import QUICK_LATENCY
@@ -133,7 +135,7 @@ def test_a_killed_guided_search_resumes_to_the_trials_of_an_uninterrupted_one(tm
     }  # fmt: skip
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     whole, killed = tmp_path / "whole", tmp_path / "killed"
-    assert _search(whole).returncode == 0
+    search_in_process(config, out=whole, console=Console(quiet=True))  # here: no start-up
     assert _search(killed, kill_at="trial_recorded:4").returncode == -signal.SIGKILL
     resumed = _search(killed, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-2000:]

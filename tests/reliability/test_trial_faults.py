@@ -9,11 +9,11 @@ import os
 import signal
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
+from evaluators import worker_processes
 from tests.cli import finished_trials, start_automl
 from tests.conftest import QUICK_LATENCY
 
@@ -44,15 +44,6 @@ CONFIG = {
 }
 
 
-def _workers(parent: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        return [int(pid) for pid in children
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]  # fmt: skip
-    except FileNotFoundError:  # the search (or a worker) has exited
-        return []
-
-
 def test_failing_trials_are_recorded_with_their_reason_and_the_search_completes(tmp_path):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
     run = tmp_path / "run"
@@ -61,7 +52,7 @@ def test_failing_trials_are_recorded_with_their_reason_and_the_search_completes(
         deadline = time.monotonic() + 120
         while finished_trials(run) < 2 and time.monotonic() < deadline and search.poll() is None:
             time.sleep(0.1)
-        workers = _workers(search.pid)
+        workers = worker_processes(search.pid)
         assert workers, "no worker process found to kill"
         for pid in workers:  # both: at least one is mid-trial
             os.kill(pid, signal.SIGKILL)
