@@ -144,7 +144,7 @@ def test_a_second_search_on_the_same_directory_is_refused(tmp_path: Path) -> Non
     )
     try:
         deadline = time.monotonic() + 60
-        while not (out / "trials.db").exists() and time.monotonic() < deadline:
+        while not (out / "config.yaml").exists() and time.monotonic() < deadline:  # locked
             time.sleep(0.05)
         second = automl_refusal("search", str(config), "--out", str(out), "--resume")
         assert second.returncode == 2 and "another search is running" in second.stderr, (
