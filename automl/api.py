@@ -139,13 +139,16 @@ class Run:
         trial_id: int | None = None,
         pick: str | None = None,
         max_latency_ms: float | None = None,
+        quantize: str = "none",
     ) -> list[Path]:
-        """``automl export``: one network as standalone files in ``out``; returns them."""
+        """``automl export``: one network as standalone files in ``out`` (with
+        ``quantize="int8"`` also ``model.int8.onnx``); returns them."""
         from automl.export.picking import pick_member
         from automl.export.writer import export_member
 
         run = self._trained()
-        return export_member(run, pick_member(run, trial_id, pick, max_latency_ms), Path(out))
+        chosen = pick_member(run, trial_id, pick, max_latency_ms)
+        return export_member(run, chosen, Path(out), quantize)
 
     def report(self) -> list[Path]:
         """``automl report``: report.html and its figures in the run directory."""

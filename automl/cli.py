@@ -4,6 +4,7 @@ at once."""
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import sys
 from pathlib import Path
@@ -114,8 +115,20 @@ def search(
     help="Only members this fast (with --pick; alone it picks the most accurate).",
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Export directory.")
+@click.option(
+    "--quantize",
+    type=click.Choice(["none", "int8"]),
+    default="none",
+    show_default=True,
+    help="int8: also model.int8.onnx (ONNX Runtime static quantisation), measured on test.",
+)
 def export(
-    run_dir: Path, trial: int | None, pick: str | None, max_latency_ms: float | None, out: Path
+    run_dir: Path,
+    trial: int | None,
+    pick: str | None,
+    max_latency_ms: float | None,
+    out: Path,
+    quantize: str,
 ) -> None:
     """Export one network of a run as standalone PyTorch (model.py, weights.pt, model.pt2)."""
     if trial is not None and max_latency_ms is not None:
@@ -128,13 +141,28 @@ def export(
 
     run = open_run(run_dir)
     record = pick_member(run, trial, pick, max_latency_ms)
-    written = export_member(run, record, out)
+    written = export_member(run, record, out, quantize)
     test = "-" if record.test_accuracy is None else f"{record.test_accuracy:.4f}"
     retrained = run.ships_retrained(record.trial_id)
     weights = "retrained weights of seed 0" if retrained else "search weights"
     click.echo(
         f"trial {record.trial_id} (val {record.val_accuracy:.4f}, test {test}, "
         f"{record.latency_ms:.4g} ms; {weights}) -> {out}: {', '.join(p.name for p in written)}"
+    )
+    if quantize == "int8":
+        click.echo(_int8_line(json.loads((out / "metrics.json").read_text())["int8"]))
+
+
+def _int8_line(int8: dict[str, Any]) -> str:
+    """What quantisation did, from metrics.json: accuracy, latency and size, fp32 -> int8."""
+    if "error" in int8:
+        return int8["error"]
+    before, after = int8["fp32"], int8["int8"]
+    return (
+        f"int8 in ONNX Runtime: test accuracy {before['test_accuracy']:.4f} -> "
+        f"{after['test_accuracy']:.4f}, latency {before['latency_ms']:.4g} -> "
+        f"{after['latency_ms']:.4g} ms, file {before['file_bytes']:,} -> "
+        f"{after['file_bytes']:,} bytes"
     )
 
 

@@ -15,23 +15,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from automl.atomic import atomic_path
-from automl.errors import ExportCheckError, storage_errors
+from automl.data import load_dataset
+from automl.errors import ConfigError, ExportCheckError, storage_errors
+from automl.export.quantize import CALIBRATION_SAMPLES, QuantizationError, measure, quantize_int8
 from automl.run.finished import FinishedRun
 from automl.run.retrain import summarize
 from automl.run.store import TrialRecord
+from evaluators import MissingDependencyError, as_model_input
 from genomes import Genome, GraphModule, generate_source, genome_to_graph
 
 _CHECK_BATCH = 4
 _TOLERANCE = 1e-5
 
 
-def export_member(run: FinishedRun, record: TrialRecord, out_dir: Path) -> list[Path]:
+def export_member(
+    run: FinishedRun, record: TrialRecord, out_dir: Path, quantize: str = "none"
+) -> list[Path]:
     """Write the export files of ``record`` into ``out_dir``; returns the paths written. A
     file that does not compute what the trained network computes raises ExportCheckError
-    and leaves ``out_dir`` as it was (not even created)."""
+    and leaves ``out_dir`` as it was (not even created). ``quantize="int8"`` adds
+    ``model.int8.onnx`` (``quantize.py``) and its measurements to ``metrics.json``."""
+    if quantize not in QUANTIZE:
+        raise ConfigError(f"quantize: {quantize!r} is not one of {', '.join(QUANTIZE)}")
+    if quantize == "int8" and not (_onnx_installed() and _onnxruntime_installed()):
+        raise MissingDependencyError(
+            "--quantize int8 needs ONNX and ONNX Runtime: pip install 'automl-evo[onnx]'"
+        )
     trained = run.load_model(record, retrained=run.ships_retrained(record.trial_id))
     inputs = _check_inputs(trained, run.input_shape)
     with torch.inference_mode():
@@ -43,13 +56,18 @@ def export_member(run: FinishedRun, record: TrialRecord, out_dir: Path) -> list[
         ),
         tempfile.TemporaryDirectory(prefix="automl-export-") as folder,
     ):
-        staged = _stage(Path(folder), run, record, trained, check)
+        staged = _stage(Path(folder), run, record, trained, check, quantize)
         out_dir.mkdir(parents=True, exist_ok=True)
         return [_keep(path, out_dir) for path in staged]
 
 
 def _stage(
-    folder: Path, run: FinishedRun, record: TrialRecord, trained: GraphModule, check: _Check
+    folder: Path,
+    run: FinishedRun,
+    record: TrialRecord,
+    trained: GraphModule,
+    check: _Check,
+    quantize: str,
 ) -> list[Path]:
     """Write every export file into ``folder``, checking each file that computes as soon as
     it is written. The programs are traced from the generated module loaded from its file,
@@ -62,23 +80,50 @@ def _stage(
     check("model.py with weights.pt", standalone)
     _export_program(standalone, check.inputs, program)
     check("model.pt2", torch.export.load(program).module())
-    for name, content in (
-        ("genome.json", genome.to_dict()),
-        ("metrics.json", _metrics(run, record)),
-    ):
-        (folder / name).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-    written = [folder / name for name in _FILES]
+    written = [model_py, folder / "weights.pt", program]
+    metrics = _metrics(run, record)
     if _onnx_installed():
         onnx = folder / "model.onnx"
         _export_onnx(standalone, check.inputs, onnx)
-        if importlib.util.find_spec("onnxruntime") is not None:  # else kept unchecked
+        if _onnxruntime_installed():  # else kept unchecked
             check("model.onnx in onnxruntime", _onnx_runner(onnx))
         written.append(onnx)
+        if quantize == "int8":
+            metrics["int8"] = _quantized(run, onnx, folder / "model.int8.onnx")
+            if "error" not in metrics["int8"]:
+                written.append(folder / "model.int8.onnx")
+    for name, content in (("genome.json", genome.to_dict()), ("metrics.json", metrics)):
+        (folder / name).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+        written.append(folder / name)
     return written
 
 
-_FILES = ("model.py", "weights.pt", "model.pt2", "genome.json", "metrics.json")
-"""Written by every export, in this order; ``model.onnx`` follows where the extra is."""
+QUANTIZE = ("none", "int8")
+
+
+def _quantized(run: FinishedRun, fp32: Path, int8: Path) -> dict[str, object]:
+    """Quantise ``fp32`` into ``int8``, calibrated on samples of the training split, and
+    measure both on the test split and at the run's latency setting; a quantisation that
+    fails is reported (the fp32 files stay as they are)."""
+    splits = load_dataset(run.config.dataset)
+    train = as_model_input(splits.x_train).numpy()
+    picked = np.random.default_rng(0).permutation(len(train))[:CALIBRATION_SAMPLES]
+    try:
+        quantize_int8(fp32, int8, train[np.sort(picked)])
+    except QuantizationError as exc:
+        return {"error": f"int8 quantisation failed, the fp32 export is kept: {exc}"}
+    x, y = as_model_input(splits.x_test).numpy(), splits.y_test.numpy()
+    setting = run.config.latency
+    sizes = (setting.batch_size, setting.threads)
+    before, after = measure(fp32, x, y, *sizes), measure(int8, x, y, *sizes)
+    return {
+        "fp32": before.to_dict(),
+        "int8": after.to_dict(),
+        "accuracy_change": after.test_accuracy - before.test_accuracy,
+        "latency_ratio": after.latency_ms / before.latency_ms,
+        "calibration_samples": len(picked),
+        "runtime": "onnxruntime, CPU, intra-op threads = latency.threads",
+    }
 
 
 @dataclass(frozen=True)
@@ -144,6 +189,10 @@ def _batch_dimension() -> dict[str, dict[int, object]]:
 def _export_program(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
     program = torch.export.export(model, (example,), dynamic_shapes=_batch_dimension())
     torch.export.save(program, path)
+
+
+def _onnxruntime_installed() -> bool:
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def _onnx_installed() -> bool:

@@ -146,8 +146,16 @@ def test_knee_pick_and_latency_budget(finished_run: Path, tmp_path: Path) -> Non
         (["{run}", "--trial", "999"], "no such trial"),
         (["{run}", "--max-latency-ms", "1e-9"], "no front member is that fast"),
         (["{run}"], "either --trial ID or --pick"),
+        (["{run}", "--pick", "knee", "--quantize", "int4"], "'int4' is not one of 'none', 'int8'"),
     ],
-    ids=["missing run", "empty directory", "unknown trial", "impossible budget", "no choice"],
+    ids=[
+        "missing run",
+        "empty directory",
+        "unknown trial",
+        "impossible budget",
+        "no choice",
+        "unknown quantisation",
+    ],
 )
 def test_bad_export_input_is_one_line_and_exit_2(
     finished_run: Path, tmp_path: Path, args: list[str], expected: str
@@ -257,3 +265,51 @@ def test_a_failed_check_is_one_line_and_exit_2(
     assert len(lines) == 1 and lines[0].startswith("error: export of trial"), result.output
     assert "model.pt2 differs from the trained network" in lines[0], result.output
     assert not out.exists(), "a refused export left its directory"
+
+
+def test_an_int8_export_runs_in_onnxruntime_within_2_points_of_fp32(
+    finished_run: Path, tmp_path: Path
+) -> None:
+    if importlib.util.find_spec("onnxruntime") is None:
+        pytest.skip("onnxruntime not installed: no int8 export")
+    import numpy as np
+    import onnxruntime
+
+    from automl.api import Run
+
+    out = tmp_path / "int8"
+    written = Run(finished_run).export(out, pick="accuracy", quantize="int8")
+    assert out / "model.int8.onnx" in written, f"no model.int8.onnx among {written}"
+    int8 = json.loads((out / "metrics.json").read_text())["int8"]
+    assert "error" not in int8, int8
+    splits = load_dataset(open_run(finished_run).config.dataset)
+    session = onnxruntime.InferenceSession(str(out / "model.int8.onnx"))
+    (logits,) = session.run(None, {"x": as_model_input(splits.x_test).numpy()})
+    accuracy = float((np.argmax(logits, 1) == splits.y_test.numpy()).mean())
+    assert accuracy == pytest.approx(int8["int8"]["test_accuracy"]), (accuracy, int8)
+    change = int8["int8"]["test_accuracy"] - int8["fp32"]["test_accuracy"]
+    assert abs(change) <= 0.02, f"int8 changes test accuracy by {change:+.4f} (allowed 0.02)"
+    for name in ("fp32", "int8"):
+        file = out / ("model.onnx" if name == "fp32" else "model.int8.onnx")
+        assert int8[name]["file_bytes"] == file.stat().st_size, f"{name} size is not the file's"
+        assert int8[name]["latency_ms"] > 0, int8
+
+
+def test_a_failed_quantisation_keeps_the_fp32_export_and_says_why(
+    finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if importlib.util.find_spec("onnxruntime") is None:
+        pytest.skip("onnxruntime not installed: no int8 export")
+    from automl.api import Run
+    from automl.export.quantize import QuantizationError
+
+    def refuse(*_args: object) -> None:
+        raise QuantizationError("NotImplemented: no int8 kernel for node Conv_3 (Conv)")
+
+    monkeypatch.setattr(writer, "quantize_int8", refuse)
+    out = tmp_path / "int8"
+    written = {p.name for p in Run(finished_run).export(out, pick="accuracy", quantize="int8")}
+    assert {"model.onnx", "model.py", "weights.pt"} <= written, written
+    assert "model.int8.onnx" not in written and not (out / "model.int8.onnx").exists()
+    error = json.loads((out / "metrics.json").read_text())["int8"]["error"]
+    assert "fp32 export is kept" in error and "Conv_3 (Conv)" in error, error
