@@ -48,7 +48,7 @@ def main() -> None:
     better = sum(gain > 0 for gain in gains)
     write_fragment(
         "retrain",
-        f"""## Final training of the demo front (issue 15)
+        f"""## Final training and int8 export of the demo front (issue 15)
 
 `.venv/bin/python -m experiments.benchmarks.retrain_bench --seed {args.seed} --seeds \
 {args.seeds} --evaluations {args.evaluations}` on {machine()}.
