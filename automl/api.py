@@ -163,16 +163,14 @@ class Run:
         threads: Sequence[int] = (1,),
         budgets_ms: Sequence[float] = (),
         name: str | None = None,
+        runtimes: Sequence[str] = ("eager",),
     ) -> Path:
         """``automl study``: the front re-measured on every combination of the settings,
         kept in ``studies/NAME/``; returns that folder."""
         from automl.study.folders import default_study_name, new_study_dir
-        from automl.study.measure import StudySetting, run_study, write_study
-        from evaluators import check_device
+        from automl.study.measure import run_study, study_settings, write_study
 
-        for device in devices:
-            check_device(device, "devices")
-        settings = [StudySetting(d, b, t) for d in devices for b in batch_sizes for t in threads]
+        settings = study_settings(devices, batch_sizes, threads, runtimes)
         folder = new_study_dir(self.path, name or default_study_name(settings))
         rows, picks = run_study(self._trained(), settings, list(budgets_ms))
         write_study(folder, rows, picks)

@@ -287,6 +287,12 @@ def _numbers(kind: type) -> click.ParamType:
 )
 @click.option("--batch-sizes", type=_numbers(int), default="1", show_default=True)
 @click.option("--threads", type=_numbers(int), default="1", show_default=True)
+@click.option(
+    "--runtimes",
+    default="eager",
+    show_default=True,
+    help="eager, exported (torch.export) or onnxruntime (CPU), several comma-separated.",
+)
 @click.option("--budgets-ms", type=_numbers(float), default=None, help="Latency budgets, ms.")
 @click.option("--name", default=None, help="Folder under RUN/studies (default: from the settings).")
 def study(
@@ -294,6 +300,7 @@ def study(
     device: str,
     batch_sizes: list[int],
     threads: list[int],
+    runtimes: str,
     budgets_ms: list[float] | None,
     name: str | None,
 ) -> None:
@@ -303,13 +310,11 @@ def study(
     from automl.errors import storage_errors
     from automl.run.finished import open_run
     from automl.study.folders import default_study_name, new_study_dir
-    from automl.study.measure import StudySetting, run_study, write_study
-    from evaluators import check_device
+    from automl.study.measure import run_study, study_settings, write_study
 
     devices = [part.strip() for part in device.split(",")]
-    for each in devices:
-        check_device(each, "--device")
-    settings = [StudySetting(d, b, t) for d in devices for b in batch_sizes for t in threads]
+    kinds = [part.strip() for part in runtimes.split(",")]
+    settings = study_settings(devices, batch_sizes, threads, kinds)
     folder = new_study_dir(run_dir, name or default_study_name(settings))
     run = open_run(run_dir)
     rows, picks = run_study(run, settings, budgets_ms or [], progress=click.echo)

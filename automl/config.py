@@ -19,12 +19,19 @@ from pydantic import (
     ValidationError,
     create_model,
     field_validator,
+    model_validator,
 )
 
 from automl.atomic import atomic_path
 from automl.data import READERS
 from automl.errors import ConfigError
-from evaluators import EvaluationSettings, LatencySettings, TrainSettings, import_optional
+from evaluators import (
+    EvaluationSettings,
+    LatencySettings,
+    TrainSettings,
+    import_optional,
+    onnx_missing,
+)
 from genomes import DEFAULT_SCHEMA, GeneSchema, SearchSpace, SearchSpaceError
 from search import (
     INITIAL_DESIGNS,
@@ -174,6 +181,24 @@ class LatencyConfig(_Section):
     warmup_calls: int = Field(100, ge=1)
     blocks: int = Field(25, ge=3)
     reference: bool = True
+    runtime: Literal["eager", "exported", "onnxruntime"] = "eager"
+    """Where candidates are timed: eager PyTorch, the ``torch.export`` program, or the ONNX
+    model in ONNX Runtime (CPU only; needs the onnx extra)."""
+
+    @model_validator(mode="after")
+    def _runtime_available(self) -> LatencyConfig:
+        if self.runtime == "onnxruntime":
+            if self.device != "cpu":
+                raise ValueError(
+                    f"runtime onnxruntime times on the CPU; device must be cpu, not {self.device}"
+                )
+            missing = onnx_missing()
+            if missing:
+                raise ValueError(
+                    f"runtime onnxruntime needs {', '.join(missing)}: "
+                    "pip install 'automl-evo[onnx]'"
+                )
+        return self
 
 
 Objective = Literal["accuracy", "latency", "params", "flops"]
@@ -232,7 +257,12 @@ class Config(_Section):
         return EvaluationSettings(
             train=TrainSettings(e.max_epochs, e.patience, e.min_delta, device, e.mixed_precision),
             latency=LatencySettings(
-                lat.device, lat.batch_size, lat.threads, lat.warmup_calls, lat.blocks
+                lat.device,
+                lat.batch_size,
+                lat.threads,
+                lat.warmup_calls,
+                lat.blocks,
+                runtime=lat.runtime,
             ),
             memory_limit_mb=e.worker_memory_mb,
         )

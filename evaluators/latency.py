@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from evaluators.runtimes import deployed
 from evaluators.settings import LatencySettings
 from genomes import GraphModule
 
@@ -107,7 +108,9 @@ def measure_latency(
     measurement during which the reference ran slow is repeated, and the result is corrected
     for drift through ``drift`` (a fresh tracker when None: only this measurement's timings)."""
     meter = _Meter(settings, input_shape)
-    candidate = _inference_copy(model).to(settings.device)
+    candidate = deployed(
+        _inference_copy(model).to(settings.device), settings.runtime, meter.x, settings.threads
+    )
     calls = meter.calls_per_block(candidate)
     if settings.reference_ms is None:
         times = meter.blocks(candidate, calls, settings.blocks)

@@ -41,6 +41,9 @@ class LatencySettings:
     reference_ms: float | None = None
     """Latency of ``reference_model`` measured once per run (``calibrate``); None times the
     candidate alone, without disturbance checks or drift correction."""
+    runtime: str = "eager"
+    """Where the candidate is timed (``runtimes.RUNTIMES``); the reference always runs
+    eager: it is the yardstick of the machine's speed, not a deployed network."""
 
 
 @dataclass(frozen=True, slots=True)

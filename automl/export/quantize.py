@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluators import onnx_session
+
 CALIBRATION_SAMPLES = 256
 CALIBRATION_BATCH = 32
 _TIMED_BLOCKS = 15
@@ -49,7 +51,7 @@ class RuntimeMeasurement:
 
 def quantize_int8(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
     """Write ``int8`` from ``fp32``, calibrated on ``calibration`` (model inputs, N x ...)."""
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # as onnx_session: nothing in ~/.cache
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
@@ -87,13 +89,7 @@ def measure(
     path: Path, x: np.ndarray, y: np.ndarray, batch_size: int, threads: int
 ) -> RuntimeMeasurement:
     """Test accuracy of ``path`` on ``(x, y)`` and its latency per call of ``batch_size``."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = onnx_session(path, threads)
     predictions = np.concatenate(
         [session.run(None, {"x": x[i : i + 1024]})[0].argmax(1) for i in range(0, len(x), 1024)]
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -25,7 +24,13 @@ from automl.export.quantize import CALIBRATION_SAMPLES, QuantizationError, measu
 from automl.run.finished import FinishedRun
 from automl.run.retrain import summarize
 from automl.run.store import TrialRecord
-from evaluators import MissingDependencyError, as_model_input
+from evaluators import (
+    MissingDependencyError,
+    as_model_input,
+    export_onnx,
+    export_program,
+    onnx_session,
+)
 from genomes import Genome, GraphModule, generate_source, genome_to_graph
 
 _CHECK_BATCH = 4
@@ -78,13 +83,13 @@ def _stage(
     torch.save(trained.state_dict(), folder / "weights.pt")
     standalone = _load_standalone(model_py)
     check("model.py with weights.pt", standalone)
-    _export_program(standalone, check.inputs, program)
+    torch.export.save(export_program(standalone, check.inputs), program)
     check("model.pt2", torch.export.load(program).module())
     written = [model_py, folder / "weights.pt", program]
     metrics = _metrics(run, record)
     if _onnx_installed():
         onnx = folder / "model.onnx"
-        _export_onnx(standalone, check.inputs, onnx)
+        export_onnx(standalone, check.inputs, onnx)
         if _onnxruntime_installed():  # else kept unchecked
             check("model.onnx in onnxruntime", _onnx_runner(onnx))
         written.append(onnx)
@@ -168,12 +173,7 @@ def _load_standalone(model_py: Path) -> torch.nn.Module:
 
 
 def _onnx_runner(path: Path) -> Callable[[torch.Tensor], torch.Tensor]:
-    # ONNX Runtime's telemetry writes a device id under ~/.cache and a file in the temp
-    # directory at import unless told not to; nothing may be written outside the export
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = onnx_session(path, threads=1)
 
     def run(inputs: torch.Tensor) -> torch.Tensor:
         (logits,) = session.run(None, {"x": inputs.numpy()})
@@ -182,34 +182,12 @@ def _onnx_runner(path: Path) -> Callable[[torch.Tensor], torch.Tensor]:
     return run
 
 
-def _batch_dimension() -> dict[str, dict[int, object]]:
-    return {"x": {0: torch.export.Dim("batch", min=1, max=1 << 16)}}
-
-
-def _export_program(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
-    program = torch.export.export(model, (example,), dynamic_shapes=_batch_dimension())
-    torch.export.save(program, path)
-
-
 def _onnxruntime_installed() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
 def _onnx_installed() -> bool:
     return all(importlib.util.find_spec(name) for name in ("onnx", "onnxscript"))
-
-
-def _export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
-    program = torch.onnx.export(
-        model,
-        (example,),
-        dynamo=True,
-        dynamic_shapes=_batch_dimension(),
-        input_names=["x"],
-        output_names=["logits"],
-        verbose=False,
-    )
-    program.save(str(path), external_data=False)
 
 
 def _metrics(run: FinishedRun, record: TrialRecord) -> dict[str, object]:

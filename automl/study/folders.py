@@ -15,8 +15,8 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
 
 
 def default_study_name(settings: Iterable[StudySetting]) -> str:
-    """A name from the settings: devices, batch sizes and thread counts, e.g.
-    ``cpu+cuda0_b1-8_t1``."""
+    """A name from the settings: devices, batch sizes, thread counts and runtimes other than
+    eager, e.g. ``cpu+cuda0_b1-8_t1`` or ``cpu_b1_t1_eager-onnxruntime``."""
 
     def joined(values: Iterable[object]) -> str:
         return "-".join(str(value) for value in dict.fromkeys(values))
@@ -24,7 +24,9 @@ def default_study_name(settings: Iterable[StudySetting]) -> str:
     settings = list(settings)
     devices = "+".join(dict.fromkeys(s.device.replace(":", "") for s in settings))
     batches = joined(s.batch_size for s in settings)
-    return f"{devices}_b{batches}_t{joined(s.threads for s in settings)}"
+    name = f"{devices}_b{batches}_t{joined(s.threads for s in settings)}"
+    runtimes = joined(s.runtime for s in settings)
+    return name if runtimes == "eager" else f"{name}_{runtimes}"
 
 
 def new_study_dir(run_dir: Path, name: str) -> Path:

@@ -12,7 +12,7 @@ checks of ``measure_latency`` compare like with like.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from evaluators import (
     available_cpus,
     calibrate,
     check_device,
+    check_runtime,
     measure_latency,
     prime_drift,
 )
@@ -44,10 +45,12 @@ class StudySetting:
     device: str
     batch_size: int
     threads: int
+    runtime: str = "eager"
 
     @property
     def label(self) -> str:
-        return f"{self.device} b={self.batch_size} t={self.threads}"
+        runtime = "" if self.runtime == "eager" else f" {self.runtime}"
+        return f"{self.device} b={self.batch_size} t={self.threads}{runtime}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +68,11 @@ class StudyRow:
     """Interquartile range of the timed blocks over their median: how noisy the setting was."""
     val_accuracy: float
     test_accuracy: float | None
+    runtime: str = "eager"
 
     @property
     def setting(self) -> StudySetting:
-        return StudySetting(self.device, self.batch_size, self.threads)
+        return StudySetting(self.device, self.batch_size, self.threads, self.runtime)
 
     @property
     def shown_accuracy(self) -> float:
@@ -110,6 +114,26 @@ PICKS_COLUMNS = (
 )
 
 
+def study_settings(
+    devices: Sequence[str],
+    batch_sizes: Sequence[int],
+    threads: Sequence[int],
+    runtimes: Sequence[str] = ("eager",),
+) -> list[StudySetting]:
+    """Every combination, each checked (device here, runtime usable) before anything runs."""
+    settings = [
+        StudySetting(d, b, t, r)
+        for d in devices
+        for b in batch_sizes
+        for t in threads
+        for r in runtimes
+    ]
+    for setting in settings:
+        check_device(setting.device, "--device")
+        check_runtime(setting.runtime, setting.device, "--runtimes")
+    return settings
+
+
 def run_study(
     run: FinishedRun,
     settings: list[StudySetting],
@@ -123,8 +147,6 @@ def run_study(
     size, threads and reference are replaced per setting. By default the run's own latency
     config, so a study measures as carefully as the search did. ``progress`` receives one line
     per measurement and notes such as more threads than cores."""
-    for setting in settings:
-        check_device(setting.device, "--device")
     say = progress or (lambda _line: None)
     template = latency or run.config.evaluation_settings().latency
     models = {record.trial_id: run.load_model(record) for record in run.front}
@@ -154,6 +176,7 @@ def _measure_setting(
         batch_size=setting.batch_size,
         threads=setting.threads,
         reference_ms=None,
+        runtime=setting.runtime,
     )
     settings = calibrate(settings, run.input_shape)
     drift = DriftTracker()
@@ -172,6 +195,7 @@ def _measure_setting(
                 stats.spread,
                 record.val_accuracy,
                 record.test_accuracy,
+                setting.runtime,
             )
         )
         say(

@@ -3,6 +3,7 @@ beside a running search."""
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import time
@@ -84,11 +85,17 @@ def test_studies_are_kept_side_by_side_and_never_overwritten(finished_run: Path,
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "cpu b=8 t=1, budget 1000 ms: trial" in proc.stdout, proc.stdout
     assert "budget 1e-09 ms: none (the fastest takes" in proc.stdout, proc.stdout
-    second = automl("study", str(run), "--threads", "2", "--name", "two-threads")
+    runtime = "exported"  # the quickest to convert; each runtime is timed in test_runtimes
+    second = automl(
+        "study", str(run), "--threads", "2", "--runtimes", runtime, "--name", "two-threads"
+    )
     assert second.returncode == 0, second.stderr[-2000:]
     for folder in ("cpu_b1-8_t1", "two-threads"):
         for name in ("study.csv", "study_picks.csv", "study.png"):
             assert (run / "studies" / folder / name).is_file(), f"{folder}/{name} missing"
+    with (run / "studies" / "two-threads" / "study.csv").open() as handle:
+        runtimes = {row["runtime"] for row in csv.DictReader(handle)}
+    assert runtimes == {runtime}, f"the study timed in {runtimes}, not {runtime}"
     kept = (run / "studies" / "two-threads" / "study.csv").read_bytes()
     again = automl_refusal("study", str(run), "--name", "two-threads")
     assert again.returncode == 2 and "studies are never overwritten" in again.stderr, again.stderr
