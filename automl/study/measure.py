@@ -120,18 +120,14 @@ def study_settings(
     threads: Sequence[int],
     runtimes: Sequence[str] = ("eager",),
 ) -> list[StudySetting]:
-    """Every combination, each checked (device here, runtime usable) before anything runs."""
-    settings = [
+    """Every combination of the settings, in this order."""
+    return [
         StudySetting(d, b, t, r)
         for d in devices
         for b in batch_sizes
         for t in threads
         for r in runtimes
     ]
-    for setting in settings:
-        check_device(setting.device, "--device")
-        check_runtime(setting.runtime, setting.device, "--runtimes")
-    return settings
 
 
 def run_study(
@@ -147,6 +143,9 @@ def run_study(
     size, threads and reference are replaced per setting. By default the run's own latency
     config, so a study measures as carefully as the search did. ``progress`` receives one line
     per measurement and notes such as more threads than cores."""
+    for setting in settings:  # all of them before anything is measured
+        check_device(setting.device, "--device")
+        check_runtime(setting.runtime, setting.device, "--runtimes")
     say = progress or (lambda _line: None)
     template = latency or run.config.evaluation_settings().latency
     models = {record.trial_id: run.load_model(record) for record in run.front}

@@ -205,12 +205,14 @@ def _break_weights(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _break_exporter(name: str) -> Callable[[pytest.MonkeyPatch], None]:
+    """Makes the writer's ``name`` (export_program or export_onnx) convert a shifted model."""
+
     def breaker(monkeypatch: pytest.MonkeyPatch) -> None:
         original = getattr(writer, name)
         monkeypatch.setattr(
             writer,
             name,
-            lambda model, example, path: original(_Shifted(model).eval(), example, path),
+            lambda model, example, *rest: original(_Shifted(model).eval(), example, *rest),
         )
 
     return breaker
@@ -219,8 +221,8 @@ def _break_exporter(name: str) -> Callable[[pytest.MonkeyPatch], None]:
 BREAKERS = {
     "model.py with weights.pt": _break_model_py,
     "weights.pt": _break_weights,
-    "model.pt2": _break_exporter("_export_program"),
-    "model.onnx in onnxruntime": _break_exporter("_export_onnx"),
+    "model.pt2": _break_exporter("export_program"),
+    "model.onnx in onnxruntime": _break_exporter("export_onnx"),
 }
 
 
@@ -255,7 +257,7 @@ def test_an_export_file_that_differs_is_refused_and_nothing_is_kept(
 def test_a_failed_check_is_one_line_and_exit_2(
     finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _break_exporter("_export_program")(monkeypatch)
+    _break_exporter("export_program")(monkeypatch)
     out = tmp_path / "export"
     result = CliRunner().invoke(
         main, ["export", str(finished_run), "--pick", "knee", "--out", str(out)]
