@@ -44,14 +44,34 @@ def _worker_pid(index: int) -> int:
     raise AssertionError(f"worker {index} is not running")
 
 
+class EpochWatch:
+    """A reporter that lets every trial go on and keeps the last epoch each reported."""
+
+    def __init__(self) -> None:
+        self.epochs: dict[int, int] = {}
+
+    def report(self, report: EpochReport) -> bool:
+        self.epochs[report.trial_id] = report.epoch
+        return True
+
+    def record(self, result: TrialResult) -> None:
+        pass
+
+
 def test_killed_worker_is_replaced_and_the_pool_finishes(tiny_data) -> None:
-    with LocalPool(tiny_data, EvaluationSettings(train=ENDLESS), ["cpu", "cpu"]) as pool:
+    watch = EpochWatch()
+    settings = EvaluationSettings(train=ENDLESS)
+    with LocalPool(tiny_data, settings, ["cpu", "cpu"], reporter=watch) as pool:
         pool.submit(TrialRequest(0, _genome(128, 100_000), 0))
         for trial_id in (1, 2, 3):
             pool.submit(TrialRequest(trial_id, _genome(8 + trial_id, 2), trial_id))
-        time.sleep(6)  # both workers have started and trial 0 is mid-training
+        results = {}
+        while 0 not in watch.epochs:  # until trial 0 has trained an epoch in worker 0
+            result = pool.next_result(timeout=0.1)
+            if result is not None:
+                results[result.trial_id] = result
         os.kill(_worker_pid(0), signal.SIGKILL)
-        results = {r.trial_id: r for r in pool.results()}
+        results.update({r.trial_id: r for r in pool.results()})
     assert sorted(results) == [0, 1, 2, 3], "every submission must get exactly one result"
     assert results[0].status is TrialStatus.FAILED
     assert "worker process died (exit code -9)" in results[0].error
@@ -61,12 +81,12 @@ def test_killed_worker_is_replaced_and_the_pool_finishes(tiny_data) -> None:
 
 def test_trial_past_its_timeout_is_killed_and_the_next_one_runs(tiny_data) -> None:
     settings = EvaluationSettings(train=ENDLESS)
-    with LocalPool(tiny_data, settings, ["cpu"], trial_timeout=6.0) as pool:
+    with LocalPool(tiny_data, settings, ["cpu"], trial_timeout=3.0) as pool:
         pool.submit(TrialRequest(0, _genome(128, 100_000), 0))
         pool.submit(TrialRequest(1, _genome(8, 2), 1))
         results = {r.trial_id: r for r in pool.results()}
     assert results[0].status is TrialStatus.FAILED
-    assert "timed out after 6 s" in results[0].error
+    assert "timed out after 3 s" in results[0].error
     assert results[1].status is TrialStatus.COMPLETE, results[1].error
 
 
@@ -74,8 +94,10 @@ def test_worker_killed_while_idle_is_replaced_before_its_next_trial(tiny_data) -
     with LocalPool(tiny_data, EvaluationSettings(), ["cpu"]) as pool:
         pool.submit(TrialRequest(0, _genome(8, 1), 0))
         first = next(pool.results())
-        os.kill(_worker_pid(0), signal.SIGKILL)
-        time.sleep(0.5)
+        pid = _worker_pid(0)
+        os.kill(pid, signal.SIGKILL)
+        while any(c.pid == pid for c in multiprocessing.active_children()):
+            time.sleep(0.01)  # until the pool's process object sees it dead
         pool.submit(TrialRequest(1, _genome(8, 1), 1))
         second = next(pool.results())
     assert first.status is TrialStatus.COMPLETE, first.error
