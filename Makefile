@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m experiments.benchmarks.pruning_bench
 	$(BIN)/python -m experiments.benchmarks.data_bench
 	$(BIN)/python -m experiments.benchmarks.retrain_bench
+	$(BIN)/python -m experiments.benchmarks.runtime_bench
 	$(BIN)/python -m experiments.benchmarks.collect
 
 lint: $(STAMP)
