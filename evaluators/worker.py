@@ -161,7 +161,8 @@ def worker_main(
         connection.send(STARTED)
         connection.send(evaluate(request, data, settings, state, worker))
     connection.close()
-    os._exit(0)  # every result is sent and nothing else is kept: skip torch's slow teardown
+    # returning lets multiprocessing end the process: its finalizers run (they unlink the
+    # semaphore tqdm makes inside an ONNX export), and a forked worker skips module teardown
 
 
 def limit_memory(megabytes: int | None) -> None:
