@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,47 +14,57 @@ from genomes import GraphModule, Problem, generate_source, genome_to_graph, samp
 from tests.genomes.test_operators import SMALL_SPACE
 
 CHECK = """
-import sys, torch
-sys.path.insert(0, sys.argv[1])
-from model import Model
+import importlib.util, json, sys, torch
+diffs = []
+for folder in sys.argv[1:]:
+    spec = importlib.util.spec_from_file_location("model_" + str(len(diffs)), folder + "/model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    m = module.Model()
+    m.load_state_dict(torch.load(folder + '/weights.pt', weights_only=True))
+    m.eval()
+    x, expected = torch.load(folder + '/io.pt', weights_only=True)
+    with torch.no_grad():
+        diffs.append((m(x) - expected).abs().max().item())
 leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('genomes', 'automl', 'evaluators',
                                                               'search'))
 assert not leaked, f"generated model imported project modules: {leaked}"
-m = Model()
-m.load_state_dict(torch.load(sys.argv[1] + '/weights.pt', weights_only=True))
-m.eval()
-x, expected = torch.load(sys.argv[1] + '/io.pt', weights_only=True)
-with torch.no_grad():
-    diff = (m(x) - expected).abs().max().item()
-print(diff)
+print(json.dumps(diffs))
 """
+CASES = [(0, (30,)), (1, (1, 8, 8)), (2, (3, 32, 32)), (3, (1, 28, 28))]
+"""(seed, input shape): a table and three image sizes."""
 
 
-@pytest.mark.parametrize(
-    "seed, shape", [(0, (30,)), (1, (1, 8, 8)), (2, (3, 32, 32)), (3, (1, 28, 28))]
-)
-def test_generated_source_matches_built_module(tmp_path: Path, seed, shape) -> None:
-    problem = Problem(shape, 4)
-    rng = np.random.default_rng(seed)
-    genome = sample_genome(SMALL_SPACE, problem, rng)
-    graph = genome_to_graph(genome, problem)
-    module = GraphModule(graph)
-    module.set_normalization(
-        torch.rand(shape[0]) if len(shape) == 3 else torch.rand(shape),
-        torch.rand(shape[0]) + 0.5 if len(shape) == 3 else torch.rand(shape) + 0.5,
-    )
-    module.eval()
-    x = torch.rand(5, *shape)
-    with torch.no_grad():
-        expected = module(x)
-    (tmp_path / "model.py").write_text(generate_source(graph))
-    torch.save(module.state_dict(), tmp_path / "weights.pt")
-    torch.save((x, expected), tmp_path / "io.pt")
+def test_generated_source_matches_built_module(tmp_path: Path) -> None:
+    """Every case's ``model.py`` with its weights, in one fresh interpreter that has torch and
+    not the project, computes what the built module computes."""
+    genomes = []
+    for seed, shape in CASES:
+        problem = Problem(shape, 4)
+        genome = sample_genome(SMALL_SPACE, problem, np.random.default_rng(seed))
+        graph = genome_to_graph(genome, problem)
+        module = GraphModule(graph)
+        module.set_normalization(
+            torch.rand(shape[0]) if len(shape) == 3 else torch.rand(shape),
+            torch.rand(shape[0]) + 0.5 if len(shape) == 3 else torch.rand(shape) + 0.5,
+        )
+        module.eval()
+        x = torch.rand(5, *shape)
+        with torch.no_grad():
+            expected = module(x)
+        folder = tmp_path / f"case{seed}"
+        folder.mkdir()
+        (folder / "model.py").write_text(generate_source(graph))
+        torch.save(module.state_dict(), folder / "weights.pt")
+        torch.save((x, expected), folder / "io.pt")
+        genomes.append(genome)
+    folders = [str(tmp_path / f"case{seed}") for seed, _ in CASES]
     out = subprocess.run(
-        [sys.executable, "-I", "-c", CHECK, str(tmp_path)], text=True, capture_output=True
+        [sys.executable, "-I", "-c", CHECK, *folders], text=True, capture_output=True
     )
-    assert out.returncode == 0, f"generated model failed for {genome}:\n{out.stderr}"
-    assert float(out.stdout) <= 1e-6, f"outputs differ by {out.stdout} for {genome}"
+    assert out.returncode == 0, f"a generated model failed:\n{out.stderr}"
+    for genome, diff in zip(genomes, json.loads(out.stdout), strict=True):
+        assert diff <= 1e-6, f"outputs differ by {diff} for {genome}"
 
 
 @settings(max_examples=25, deadline=None)

@@ -51,14 +51,14 @@ def _rows(run: Path) -> dict[int, tuple]:
 
 
 KILLS = (
-    ("trial_started:1", "during the first trial"),
     ("trial_recorded:3", "mid-run"),
     ("weights_written:2", "while recording a result"),
     ("front_evaluated:1", "during the final front evaluation"),
     ("outputs_written:1", "while writing the outputs"),
 )
 """Where one run is killed, in order: each resume is killed at the next point, the last one
-runs to the end (a run killed again while it resumes must lose nothing either)."""
+runs to the end (a run killed again while it resumes must lose nothing either). The first
+kill leaves a trial running in the store, as a kill during the first trial would."""
 
 
 def test_a_search_killed_again_and_again_resumes_to_the_full_budget_losing_nothing(

@@ -86,7 +86,7 @@ def test_commands_write_nothing_outside_their_directories(tmp_path: Path) -> Non
     commands = [
         ["search", "config.yaml", "--out", "run"],
         ["report", "run"],
-        ["study", "run", "--batch-sizes", "1,4"],
+        ["study", "run"],
         ["export", "run", "--pick", "knee", "--out", "export"],
         ["status", "run"],
     ]
