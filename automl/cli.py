@@ -175,7 +175,13 @@ def _int8_line(int8: dict[str, Any]) -> str:
     help="Retrain the front's knee, most accurate or fastest member.",
 )
 @click.option("--front", is_flag=True, help="Retrain every front member.")
-@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Trainings per network, each from scratch with a seed of its own.",
+)
 @click.option(
     "--epochs",
     type=click.IntRange(min=1),
