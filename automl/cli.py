@@ -43,13 +43,32 @@ class _Group(click.Group):
         except Exception as exc:
             from genomes import AutoMLError  # imported late: it pulls in torch
 
+            if _caused_by_ctrl_c(exc):
+                _interrupted()
             if ctx.meta.get("debug") or not isinstance(exc, AutoMLError):
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except KeyboardInterrupt:
-            click.echo("interrupted: finished trials are saved in the run directory", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            _interrupted()
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt lies behind ``exc``: Ctrl-C during an import of compiled
+    code (scikit-learn's trees, imported on the guided strategy's first refit) surfaces as
+    the ValueError of a module that could not finish initialising."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _interrupted() -> None:
+    click.echo("interrupted: finished trials are saved in the run directory", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=_Group)

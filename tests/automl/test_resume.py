@@ -206,3 +206,22 @@ def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:
     with sqlite3.connect(out / "trials.db") as conn:
         statuses = [s for (s,) in conn.execute("SELECT status FROM trials")]
     assert set(statuses) <= FINISHED, "interrupted trials were not re-run"
+
+
+def test_ctrl_c_behind_another_error_still_stops_as_an_interrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while compiled code is being imported surfaces as that module's ValueError (seen
+    when scikit-learn's trees were imported at the guided strategy's first refit under load):
+    the command still says it was interrupted and exits 130, not with a traceback."""
+
+    def interrupted_import(*_args: object, **_kwargs: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ValueError("'T{q:idx_start:}' is not a valid PEP 3118 buffer format") from exc
+
+    monkeypatch.setattr("automl.api.search", interrupted_import)
+    proc = automl_refusal("search", str(tmp_path / "any.yaml"), "--out", str(tmp_path / "run"))
+    assert proc.returncode == 130, f"exit {proc.returncode}: {proc.stderr}"
+    assert proc.stderr.startswith("interrupted:"), proc.stderr
