@@ -15,6 +15,8 @@ from rich.console import Console
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+PICKS = ["knee", "accuracy", "latency"]
+"""How export and retrain choose a front member (``automl.export.picking``)."""
 
 
 class _Group(click.Group):
@@ -125,7 +127,7 @@ def search(
 @click.option("--trial", type=int, help="Export this trial (a front member).")
 @click.option(
     "--pick",
-    type=click.Choice(["knee", "accuracy", "latency"]),
+    type=click.Choice(PICKS),
     help="Export the front's knee, most accurate or fastest member.",
 )
 @click.option(
@@ -190,7 +192,7 @@ def _int8_line(int8: dict[str, Any]) -> str:
 @click.option("--trial", "trials", type=int, multiple=True, help="Retrain this trial (repeatable).")
 @click.option(
     "--pick",
-    type=click.Choice(["knee", "accuracy", "latency"]),
+    type=click.Choice(PICKS),
     help="Retrain the front's knee, most accurate or fastest member.",
 )
 @click.option("--front", is_flag=True, help="Retrain every front member.")
