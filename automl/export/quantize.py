@@ -41,13 +41,6 @@ class RuntimeMeasurement:
     back, so their ratio is what compares)."""
     file_bytes: int
 
-    def to_dict(self) -> dict[str, float]:
-        return {
-            "test_accuracy": self.test_accuracy,
-            "latency_ms": self.latency_ms,
-            "file_bytes": self.file_bytes,
-        }
-
 
 def quantize_int8(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
     """Write ``int8`` from ``fp32``, calibrated on ``calibration`` (model inputs, N x ...)."""

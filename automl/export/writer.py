@@ -6,6 +6,7 @@ first and copied into the export directory only once every check passes."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import shutil
@@ -29,6 +30,7 @@ from evaluators import (
     as_model_input,
     export_onnx,
     export_program,
+    onnx_missing,
     onnx_session,
 )
 from genomes import Genome, GraphModule, generate_source, genome_to_graph
@@ -46,7 +48,7 @@ def export_member(
     ``model.int8.onnx`` (``quantize.py``) and its measurements to ``metrics.json``."""
     if quantize not in QUANTIZE:
         raise ConfigError(f"quantize: {quantize!r} is not one of {', '.join(QUANTIZE)}")
-    if quantize == "int8" and not (_onnx_installed() and _onnxruntime_installed()):
+    if quantize == "int8" and onnx_missing():
         raise MissingDependencyError(
             "--quantize int8 needs ONNX and ONNX Runtime: pip install 'automl-evo[onnx]'"
         )
@@ -90,7 +92,7 @@ def _stage(
     if _onnx_installed():
         onnx = folder / "model.onnx"
         export_onnx(standalone, check.inputs, onnx)
-        if _onnxruntime_installed():  # else kept unchecked
+        if "onnxruntime" not in onnx_missing():  # else kept unchecked
             check("model.onnx in onnxruntime", _onnx_runner(onnx))
         written.append(onnx)
         if quantize == "int8":
@@ -122,8 +124,8 @@ def _quantized(run: FinishedRun, fp32: Path, int8: Path) -> dict[str, object]:
     sizes = (setting.batch_size, setting.threads)
     before, after = measure(fp32, x, y, *sizes), measure(int8, x, y, *sizes)
     return {
-        "fp32": before.to_dict(),
-        "int8": after.to_dict(),
+        "fp32": dataclasses.asdict(before),
+        "int8": dataclasses.asdict(after),
         "accuracy_change": after.test_accuracy - before.test_accuracy,
         "latency_ratio": after.latency_ms / before.latency_ms,
         "calibration_samples": len(picked),
@@ -182,12 +184,9 @@ def _onnx_runner(path: Path) -> Callable[[torch.Tensor], torch.Tensor]:
     return run
 
 
-def _onnxruntime_installed() -> bool:
-    return importlib.util.find_spec("onnxruntime") is not None
-
-
 def _onnx_installed() -> bool:
-    return all(importlib.util.find_spec(name) for name in ("onnx", "onnxscript"))
+    """What writing model.onnx needs; checking it in ONNX Runtime needs onnxruntime too."""
+    return not {"onnx", "onnxscript"} & set(onnx_missing())
 
 
 def _metrics(run: FinishedRun, record: TrialRecord) -> dict[str, object]:

@@ -54,16 +54,13 @@ class FinishedRun:
         model.load_state_dict(torch.load(path, weights_only=True))
         return model.eval()
 
-    def retrained_seeds(self, trial_id: int) -> list[RetrainRecord]:
-        """The trial's finished seeds of final training, by seed index."""
-        return [
-            r for r in self.retrained if r.trial_id == trial_id and r.status is TrialStatus.COMPLETE
-        ]
-
     def ships_retrained(self, trial_id: int) -> bool:
         """Whether export ships retrained weights: those of seed 0, fixed in advance (the
         seed that scored best on test would leak the test split), once it has finished."""
-        return any(r.seed_index == 0 for r in self.retrained_seeds(trial_id))
+        return any(
+            (r.trial_id, r.seed_index, r.status) == (trial_id, 0, TrialStatus.COMPLETE)
+            for r in self.retrained
+        )
 
     def record(self, trial_id: int) -> TrialRecord:
         """Any trial of the run, by id."""

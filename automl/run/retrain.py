@@ -125,6 +125,8 @@ def run_retrain(
     after each seed. Refuses (RunDirectoryError) before anything runs on bad trial ids, a
     changed epoch count, or a search running on the run."""
     jobs = plan_retrain(run, trial_ids, seeds, epochs)
+    if not jobs:  # every seed asked for is recorded: nothing to load or lock
+        return summarize(run.retrained, trial_ids)
     splits = load_dataset(run.config.dataset)
     with RunLock(run.run_dir):
         store = RunStore(run.run_dir / STORE_FILE)
@@ -145,8 +147,6 @@ def _train_jobs(
     run: FinishedRun, jobs: list[RetrainJob], data: TrainingData, workers: int | None
 ) -> Iterator[RetrainRecord]:
     """Each job's record as it finishes, its weights written before it is returned."""
-    if not jobs:
-        return
     evaluator = run.config.evaluator
     devices = "auto" if evaluator.devices == ["auto"] else evaluator.devices
     slots = resolve_slots(devices, evaluator.workers_per_device, workers or evaluator.workers)
