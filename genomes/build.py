@@ -8,7 +8,7 @@ import networkx as nx
 import torch
 from torch import nn
 
-from genomes.graph import INFERENCE_NO_OPS, execution_order, inputs_of
+from genomes.graph import COMBINE_OPS, INFERENCE_NO_OPS, execution_order, inputs_of
 from genomes.modules import Normalize
 
 
@@ -29,12 +29,15 @@ class GraphModule(nn.Module):
     def __init__(self, graph: nx.DiGraph) -> None:
         super().__init__()
         self._steps: list[tuple[str, list[str]]] = []
+        self._products: set[str] = set()
         for node in execution_order(graph):
             op = graph.nodes[node]["op"]
             if op == "input":
                 continue
-            if op != "add":
+            if op not in COMBINE_OPS:
                 self.add_module(node, make_layer(op, graph.nodes[node]["args"]))
+            elif op == "mul":
+                self._products.add(node)
             self._steps.append((node, inputs_of(graph, node)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -42,11 +45,11 @@ class GraphModule(nn.Module):
         for node, sources in self._steps:
             if node in self._modules:
                 values[node] = self._modules[node](values[sources[0]])
-            else:
-                total = values[sources[0]]
-                for source in sources[1:]:
-                    total = total + values[source]
-                values[node] = total
+                continue
+            total = values[sources[0]]
+            for source in sources[1:]:
+                total = total * values[source] if node in self._products else total + values[source]
+            values[node] = total
         return values[node]
 
     def for_inference(self) -> GraphModule:

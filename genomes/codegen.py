@@ -26,6 +26,9 @@ from torch import nn
 '''
 
 
+_COMBINE_SYMBOLS = {"add": "+", "mul": "*"}
+
+
 def generate_source(graph: nx.DiGraph) -> str:
     init_lines, forward_lines = [], []
     for node in execution_order(graph):
@@ -33,8 +36,9 @@ def generate_source(graph: nx.DiGraph) -> str:
         if data["op"] == "input":
             continue
         sources = [_var(s) for s in inputs_of(graph, node)]
-        if data["op"] == "add":
-            forward_lines.append(f"{_var(node)} = {' + '.join(sources)}")
+        if data["op"] in _COMBINE_SYMBOLS:
+            joined = f" {_COMBINE_SYMBOLS[data['op']]} ".join(sources)
+            forward_lines.append(f"{_var(node)} = {joined}")
             continue
         prefix = "" if data["op"] == "Normalize" else "nn."
         args = ", ".join(_literal(a) for a in data["args"])

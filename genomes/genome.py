@@ -140,13 +140,10 @@ class Genome:
         """Hash of what decides the network's layers (latency depends on these): the genes
         that shape it, and of the others only whether they are set (a dropout of 0.1 or 0.4
         is the same Dropout layer; none is no layer)."""
-        rows = (schema or DEFAULT_SCHEMA).scoped(GeneScope.LAYER)
-        shaping = {g.name for g in rows if g.affects_latency}
+        rows = (schema or DEFAULT_SCHEMA).rows(GeneScope.LAYER, self.family)
         arch = {
             "family": self.family,
-            "layers": [
-                {k: (v if k in shaping else bool(v)) for k, v in g.items()} for g in self.layers
-            ],
+            "layers": [_shaping_values(rows, layer) for layer in self.layers],
             "skips": [list(s) for s in self.skips],
         }
         text = json.dumps(arch, sort_keys=True, separators=(",", ":"))
@@ -174,11 +171,13 @@ class Genome:
             raise InvalidGenomeError(f"genome.layers must be a list; got {layers_raw!r}")
         layer_rows = schema.rows(GeneScope.LAYER, family)
         layers = tuple(
-            LayerGene(_parse_genes(layer_rows, item, version, f"genome.layers[{i}]"))
+            LayerGene(_parse_genes(layer_rows, item, version, family, f"genome.layers[{i}]"))
             for i, item in enumerate(layers_raw)
         )
         train_rows = schema.rows(GeneScope.TRAINING, family)
-        train = TrainGene(_parse_genes(train_rows, obj["train"], version, "genome.train"))
+        train = TrainGene(
+            _parse_genes(train_rows, obj["train"], version, family, "genome.train")
+        )
         return cls(family, layers, train, _parse_skips(obj["skips"]), schema.version)
 
     @classmethod
@@ -188,6 +187,20 @@ class Genome:
         except json.JSONDecodeError as exc:
             raise InvalidGenomeError(f"genome JSON is not valid JSON: {exc}") from None
         return cls.from_dict(data, schema)
+
+
+def _shaping_values(rows: tuple[Gene, ...], layer: LayerGene) -> dict[str, Any]:
+    """A block's genes as far as they shape it: those that do as they are, those that only
+    say whether a layer exists as a bool, those its block type does not read as None."""
+    values: dict[str, Any] = {}
+    for gene in rows:
+        value = layer.get(gene.name)
+        if not gene.shapes(layer):
+            value = None
+        elif not gene.affects_latency:
+            value = bool(value)
+        values[gene.name] = value
+    return values
 
 
 def _is_int(value: Any) -> bool:
@@ -211,14 +224,17 @@ def _check_fields(obj: dict[str, Any], names: set[str], where: str) -> None:
         raise InvalidGenomeError(f"{where} is missing field(s) {missing}")
 
 
-def _parse_genes(rows: tuple[Gene, ...], data: Any, version: int, where: str) -> dict[str, Any]:
+def _parse_genes(
+    rows: tuple[Gene, ...], data: Any, version: int, family: str, where: str
+) -> dict[str, Any]:
     obj = _expect_mapping(data, where)
     present = {g.name for g in rows if g.since <= version or g.name in obj}
     _check_fields(obj, present, where)
     values = {}
     for gene in rows:
-        if gene.name not in obj:
-            values[gene.name] = gene.fallback  # added after this genome was written
+        if gene.name not in obj:  # added after this genome was written
+            implied = gene.implied is not None and family in gene.families
+            values[gene.name] = gene.implied if implied else gene.fallback
             continue
         values[gene.name] = _typed_value(gene, obj[gene.name], f"{where}.{gene.name}")
     return values

@@ -14,6 +14,9 @@ from genomes.genome import Genome, LayerGene
 from genomes.space import Problem
 from genomes.vocabulary import ACTIVATIONS
 
+COMBINE_OPS = frozenset({"add", "mul"})
+"""Nodes that join their inputs elementwise and hold no layer."""
+
 INFERENCE_NO_OPS = frozenset({"Dropout"})
 """Operators that do nothing once the network is in eval mode: no deployed form keeps them
 (ONNX and ``torch.export`` in eval mode drop them), so inference runs without them."""
@@ -24,7 +27,8 @@ Shape = tuple[int, ...]
 def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
     """Build the computation DAG of ``genome`` for inputs of ``problem.input_shape``.
 
-    Every node has ``op`` (a ``torch.nn`` class name, ``Normalize``, ``input`` or ``add``),
+    Every node has ``op`` (a ``torch.nn`` class name, ``Normalize``, ``input``, or ``add`` and
+    ``mul``, elementwise over its inputs),
     ``args`` for the constructor, the output ``shape`` without the batch axis, ``params`` and
     ``macs``. The order of insertion (``index``) is the execution order.
     """
@@ -40,7 +44,7 @@ def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
         sources = sorted(src for src, dst in genome.skips if dst == index)
         if sources:
             terms = [x] + [_project(builder, f"skip{s}_{index}", outputs[s], x) for s in sources]
-            x = builder.add(f"b{index}_add", terms)
+            x = builder.combine(f"b{index}_add", "add", terms)
         outputs.append(x)
     if genome.family == "cnn":
         x = builder.layer("head_pool", x, "AdaptiveAvgPool2d", 1)
@@ -80,22 +84,87 @@ def _mlp_block(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> st
 
 
 def _cnn_block(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> str:
+    """One convolution block of the gene's type (``conv`` in genomes that predate types)."""
     kernel = gene.kernel_size or 3
     stride = 2 if gene.downsample == "stride" else 1
-    in_channels = builder.shape(x)[0]
-    x = builder.layer(
-        f"{name}_conv", x, "Conv2d", in_channels, gene.width, kernel, stride, kernel // 2
-    )
-    if gene.norm == "batch":
-        x = builder.layer(f"{name}_norm", x, "BatchNorm2d", gene.width)
-    elif gene.norm == "layer":
-        x = builder.layer(f"{name}_norm", x, "GroupNorm", 1, gene.width)
-    x = builder.layer(f"{name}_act", x, ACTIVATIONS.get(gene.activation))
+    block = gene.block or "conv"
+    if block == "conv":
+        x = _conv(builder, f"{name}_conv", x, gene.width, kernel, stride)
+        x = _norm_act(builder, name, x, gene)
+    elif block == "dwsep":
+        x = _depthwise(builder, f"{name}_dw", x, kernel, stride)
+        x = _norm_act(builder, f"{name}_dw", x, gene)
+        x = _conv(builder, f"{name}_pw", x, gene.width, 1, 1)
+        x = _norm_act(builder, name, x, gene)
+    else:
+        x = _inverted_residual(builder, name, x, gene, kernel, stride)
     if gene.downsample == "pool":
         x = builder.layer(f"{name}_pool", x, "MaxPool2d", 2, 2, 0, 1, False, True)
     if gene.dropout > 0:
         x = builder.layer(f"{name}_drop", x, "Dropout", gene.dropout)
     return x
+
+
+def _inverted_residual(
+    builder: _GraphBuilder, name: str, x: str, gene: LayerGene, kernel: int, stride: int
+) -> str:
+    """MobileNet V2's block: 1x1 expansion, depthwise k x k, optional squeeze-excitation,
+    linear 1x1 projection, and the input added back where the shapes agree."""
+    in_channels = builder.shape(x)[0]
+    expansion = gene.expansion or 1
+    h = x
+    if expansion > 1:
+        h = _conv(builder, f"{name}_expand", h, in_channels * expansion, 1, 1)
+        h = _norm_act(builder, f"{name}_expand", h, gene)
+    h = _depthwise(builder, f"{name}_dw", h, kernel, stride)
+    h = _norm_act(builder, f"{name}_dw", h, gene)
+    if gene.se:
+        h = _squeeze_excite(builder, f"{name}_se", h, gene, max(1, in_channels // 4))
+    h = _conv(builder, f"{name}_project", h, gene.width, 1, 1)
+    h = _norm(builder, f"{name}_project", h, gene)
+    if builder.shape(h) == builder.shape(x):
+        h = builder.combine(f"{name}_residual", "add", [h, x])
+    return h
+
+
+def _squeeze_excite(
+    builder: _GraphBuilder, name: str, x: str, gene: LayerGene, squeezed: int
+) -> str:
+    """Channel gates from the global average: reduce, activate, expand, sigmoid, multiply."""
+    channels = builder.shape(x)[0]
+    g = builder.layer(f"{name}_pool", x, "AdaptiveAvgPool2d", 1)
+    g = builder.layer(f"{name}_reduce", g, "Conv2d", channels, squeezed, 1, 1, 0)
+    g = builder.layer(f"{name}_act", g, ACTIVATIONS.get(gene.activation))
+    g = builder.layer(f"{name}_expand", g, "Conv2d", squeezed, channels, 1, 1, 0)
+    g = builder.layer(f"{name}_gate", g, "Sigmoid")
+    return builder.combine(f"{name}_scale", "mul", [x, g])
+
+
+def _conv(
+    builder: _GraphBuilder, name: str, x: str, channels: int, kernel: int, stride: int
+) -> str:
+    in_channels = builder.shape(x)[0]
+    return builder.layer(name, x, "Conv2d", in_channels, channels, kernel, stride, kernel // 2)
+
+
+def _depthwise(builder: _GraphBuilder, name: str, x: str, kernel: int, stride: int) -> str:
+    channels = builder.shape(x)[0]
+    args = (channels, channels, kernel, stride, kernel // 2, 1, channels)
+    return builder.layer(name, x, "Conv2d", *args)
+
+
+def _norm(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> str:
+    channels = builder.shape(x)[0]
+    if gene.norm == "batch":
+        return builder.layer(f"{name}_norm", x, "BatchNorm2d", channels)
+    if gene.norm == "layer":
+        return builder.layer(f"{name}_norm", x, "GroupNorm", 1, channels)
+    return x
+
+
+def _norm_act(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> str:
+    x = _norm(builder, name, x, gene)
+    return builder.layer(f"{name}_act", x, ACTIVATIONS.get(gene.activation))
 
 
 def _project(builder: _GraphBuilder, name: str, source: str, target: str) -> str:
@@ -126,8 +195,9 @@ class _GraphBuilder:
         self.graph.add_edge(source, name, slot=0)
         return name
 
-    def add(self, name: str, sources: list[str]) -> str:
-        self._add_node(name, "add", (), self.shape(sources[0]), 0, 0)
+    def combine(self, name: str, op: str, sources: list[str]) -> str:
+        """An elementwise ``add`` or (broadcasting) ``mul`` of the sources, in their order."""
+        self._add_node(name, op, (), self.shape(sources[0]), 0, 0)
         for slot, source in enumerate(sources):
             self.graph.add_edge(source, name, slot=slot)
         return name
@@ -149,9 +219,11 @@ def _layer_stats(op: str, args: tuple[Any, ...], shape: Shape) -> tuple[Shape, i
         return (out_f,), in_f * out_f + (out_f if bias else 0), in_f * out_f
     if op == "Conv2d":
         cin, cout, k, stride, pad = args[:5]
+        groups = args[6] if len(args) > 6 else 1
         bias = args[7] if len(args) > 7 else True
         h, w = (_conv_size(s, k, stride, pad) for s in shape[1:])
-        return (cout, h, w), cin * cout * k * k + (cout if bias else 0), cin * cout * k * k * h * w
+        weights = cin // groups * cout * k * k
+        return (cout, h, w), weights + (cout if bias else 0), weights * h * w
     if op in ("BatchNorm1d", "BatchNorm2d", "LayerNorm"):
         return shape, 2 * args[0], 0
     if op == "GroupNorm":

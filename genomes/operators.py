@@ -76,7 +76,7 @@ def _sites(genome: Genome, space: SearchSpace, problem: Problem) -> list[Move]:
         for gene, applies in applicable(space, scope, genome.family, problem)
         if applies
         and not space.domain(gene).fixed
-        and (scope is GeneScope.TRAINING or genome.depth)
+        and (scope is GeneScope.TRAINING or _readers(genome, gene))
     ]
     if len(families_for(space, problem)) > 1:
         sites.append(lambda g, rng: _switch_family(g, space, problem, rng))
@@ -96,7 +96,7 @@ def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope) -> Move:
         if scope is GeneScope.TRAINING:
             value = mutate_value(gene, domain, genome.train[gene.name], rng)
             return dataclasses.replace(genome, train=genome.train.replace(**{gene.name: value}))
-        index = int(rng.integers(genome.depth))
+        index = choose(rng, _readers(genome, gene))
         layer = genome.layers[index]
         value = mutate_value(gene, domain, layer[gene.name], rng)
         layers = list(genome.layers)
@@ -104,6 +104,11 @@ def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope) -> Move:
         return dataclasses.replace(genome, layers=tuple(layers))
 
     return move
+
+
+def _readers(genome: Genome, gene: Gene) -> list[int]:
+    """The blocks whose type reads this layer gene (every block for most genes)."""
+    return [i for i, layer in enumerate(genome.layers) if gene.shapes(layer)]
 
 
 def crossover(

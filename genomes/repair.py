@@ -10,7 +10,7 @@ import numpy as np
 from genomes.errors import InvalidGenomeError
 from genomes.genome import GeneValues, Genome, LayerGene, TrainGene
 from genomes.graph import count_params, genome_to_graph
-from genomes.sampling import applicable, choose, families_for, sample_layer
+from genomes.sampling import applicable, choose, families_for, sample_layer, settle_unused
 from genomes.schema import GeneScope
 from genomes.space import Problem, SearchSpace
 
@@ -52,7 +52,7 @@ def _repair_genes(
             repaired[gene.name] = domain.sample(rng)
         else:
             repaired[gene.name] = domain.nearest(values[gene.name], rng)
-    return repaired
+    return settle_unused(space, scope, family, problem, repaired)
 
 
 def _repair_skips(skips: tuple, space: SearchSpace, depth: int) -> tuple:

@@ -10,7 +10,7 @@ import numpy as np
 
 from genomes.genome import Genome, LayerGene, TrainGene
 from genomes.schema import Gene, GeneScope
-from genomes.space import Problem, SearchSpace
+from genomes.space import Choices, Problem, SearchSpace
 
 SKIP_PROBABILITY = 0.3
 """Chance that a block after the first gets a skip from an earlier output."""
@@ -51,10 +51,23 @@ def sample_train(
 def _sample(
     space: SearchSpace, scope: GeneScope, family: str, problem: Problem, rng: np.random.Generator
 ) -> dict[str, Any]:
-    return {
+    values = {
         gene.name: space.domain(gene).sample(rng) if applies else gene.fallback
         for gene, applies in applicable(space, scope, family, problem)
     }
+    return settle_unused(space, scope, family, problem, values)
+
+
+def settle_unused(
+    space: SearchSpace, scope: GeneScope, family: str, problem: Problem, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Give each gene that the block's type does not read (an mbconv expansion in a conv
+    block) the first value of its domain, so that one network has one genome."""
+    for gene, applies in applicable(space, scope, family, problem):
+        if applies and not gene.shapes(values):
+            domain = space.domain(gene)
+            values[gene.name] = domain.ranked()[0] if isinstance(domain, Choices) else domain.low
+    return values
 
 
 def sample_skips(space: SearchSpace, depth: int, rng: np.random.Generator) -> tuple:

@@ -15,7 +15,7 @@ and the depth (rows here, but they decide which layer genes exist and how many),
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from genomes.errors import SearchSpaceError
 from genomes.vocabulary import (
     ACTIVATIONS,
+    BLOCKS,
     DOWNSAMPLES,
     FAMILIES,
     KERNEL_SIZES,
@@ -81,7 +82,14 @@ class Gene:
     """Whether the gene changes the network's shape (and so its latency); training genes
     and dropout do not."""
     since: int = 1
-    """The genome schema version that introduced the gene; older genomes get ``fallback``."""
+    """The genome schema version that introduced the gene; older genomes get ``fallback``,
+    or ``implied`` in the families the gene applies to."""
+    implied: Any = None
+    """What genomes written before ``since`` had without saying (a CNN block of schema 1 is a
+    plain ``conv`` block); None: the fallback."""
+    used_by: tuple[str, ...] | None = None
+    """The block types whose layers read this gene (None: every block); in other blocks its
+    value is carried but shapes nothing."""
     mutation_eta: float = 10.0
     """Distribution index of the polynomial mutation of int and float genes (larger: smaller
     steps)."""
@@ -112,6 +120,10 @@ class Gene:
 
     def applies(self, family: str, is_image: bool) -> bool:
         return family in self.families and (is_image or not self.images_only)
+
+    def shapes(self, layer: Mapping[str, Any]) -> bool:
+        """Whether this layer gene's value changes the block it sits in."""
+        return self.used_by is None or layer.get("block") in self.used_by
 
     def check_value_type(self, value: Any) -> bool:
         """Whether ``value`` has this gene's type (bool is never an int, an int is a float)."""
@@ -224,6 +236,14 @@ DEFAULT_SCHEMA = GeneSchema(
                families=("cnn",), fallback=None),
         _layer("downsample", _CAT, "downsamples", ("none", "pool"), choices=DOWNSAMPLES,
                families=("cnn",), fallback=None),
+        _layer("block", _CAT, "blocks", ("conv",), choices=BLOCKS, families=("cnn",),
+               fallback=None, since=2, implied="conv",
+               help="conv | dwsep (depthwise-separable) | mbconv (inverted residual)"),
+        _layer("expansion", _CAT, "expansion", (3, 6), minimum=1, families=("cnn",),
+               fallback=None, since=2, implied=1, used_by=("mbconv",),
+               help="mbconv expansion ratios"),
+        _layer("se", _BOOL, "se", (False,), families=("cnn",), fallback=None, since=2,
+               implied=False, used_by=("mbconv",), help="squeeze-excitation in mbconv blocks"),
         _training("optimizer", _CAT, "optimizers", ("sgd", "adam", "adamw"), choices=OPTIMIZERS),
         _training("lr", _FLOAT, "lr", (1e-4, 1e-1), minimum=1e-8, maximum=10.0, log=True,
                   help="log scale"),
@@ -238,5 +258,6 @@ DEFAULT_SCHEMA = GeneSchema(
         _training("augment", _BOOL, "augment", (False,), images_only=True, fallback=False,
                   help="random crops and flips (images only)"),
         _training("max_epochs", _INT, "max_epochs", (30, 30), minimum=1, fallback=30),
-    )
+    ),
+    version=2,
 )  # fmt: skip

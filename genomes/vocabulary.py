@@ -12,7 +12,8 @@ from genomes.registry import Registry
 FAMILIES = ("mlp", "cnn")
 NORMS = ("none", "batch", "layer")
 DOWNSAMPLES = ("none", "stride", "pool")
-KERNEL_SIZES = (3, 5)
+KERNEL_SIZES = (3, 5, 7)
+BLOCKS = ("conv", "dwsep", "mbconv")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("constant", "cosine", "step", "onecycle")
 

@@ -5,16 +5,25 @@ from __future__ import annotations
 from rich.table import Table
 
 from automl.run.store import TrialRecord
-from genomes import Genome
+from genomes import Genome, LayerGene
 
 
 def describe_genome(genome: Genome) -> str:
-    widths = "-".join(str(layer.width) for layer in genome.layers)
+    widths = "-".join(_describe_block(layer) for layer in genome.layers)
     train = genome.train
     return (
         f"{genome.family} {widths} {genome.layers[0].activation if genome.layers else ''} "
         f"{train.optimizer} lr={train.lr:.2g} bs={train.batch_size}"
     )
+
+
+def _describe_block(layer: LayerGene) -> str:
+    """Its width, marked ``dw`` (depthwise-separable) or ``mb<expansion>[se]:``."""
+    if layer.get("block") == "dwsep":
+        return f"dw{layer.width}"
+    if layer.get("block") == "mbconv":
+        return f"mb{layer.expansion}{'se' if layer.se else ''}:{layer.width}"
+    return str(layer.width)
 
 
 def front_table(front: list[TrialRecord]) -> Table:

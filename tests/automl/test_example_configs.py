@@ -46,17 +46,22 @@ DATA = {  # digits.yaml is the demo: `make demo` and most other tests run it
 }
 
 
+SPACES = {"mobile": lambda tmp: {}}
+"""Examples of a kind of search space rather than of data (on built-in or generated data)."""
+
+
 def test_there_is_an_example_config_per_dataset_kind() -> None:
     from automl.data import READERS
 
-    assert {path.stem for path in EXAMPLES.glob("*.yaml")} == set(READERS.names())
+    stems = {path.stem for path in EXAMPLES.glob("*.yaml")}
+    assert stems == set(READERS.names()) | set(SPACES), "an example without a test, or none"
     assert set(DATA) | {"digits"} == set(READERS.names()), "a dataset kind has no search test"
 
 
 def _example(tmp_path: Path, kind: str) -> Path:
     """The example config, pointed at small files in its format, with a tiny budget."""
     config = yaml.safe_load((EXAMPLES / f"{kind}.yaml").read_text())
-    config["dataset"].update(DATA[kind](tmp_path), download=False)
+    config["dataset"].update({**DATA, **SPACES}[kind](tmp_path), download=False)
     config["space"]["max_epochs"] = 1
     config["search"].update(population=2, evaluations=2)
     config["evaluator"].update(max_epochs=1, devices=["cpu"])
@@ -66,7 +71,7 @@ def _example(tmp_path: Path, kind: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", list(DATA))
+@pytest.mark.parametrize("kind", [*DATA, *SPACES])
 def test_example_config_loads_its_data_and_builds_networks_of_its_space(
     tmp_path: Path, kind: str
 ) -> None:
@@ -90,7 +95,7 @@ def test_example_config_loads_its_data_and_builds_networks_of_its_space(
         assert logits.shape == expected, f"{kind}: logits {tuple(logits.shape)}, not {expected}"
 
 
-@pytest.mark.parametrize("kind", ["cifar10", "csv"])  # an image and a table: two families
+@pytest.mark.parametrize("kind", ["cifar10", "csv", *SPACES])  # image, table, each new space
 def test_example_config_runs_a_short_search(tmp_path: Path, kind: str) -> None:
     out = tmp_path / "run"
     automl.search(_example(tmp_path, kind), out=out, console=Console(quiet=True))

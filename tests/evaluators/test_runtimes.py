@@ -21,17 +21,21 @@ from evaluators import (
     onnx_missing,
 )
 from genomes import GraphModule, Problem, SearchSpace, genome_to_graph, sample_genome
+from tests.genomes.test_blocks import every_block_genome
 
 PROBLEM = Problem((1, 8, 8), 10)
 
 
 def _network(family: str) -> GraphModule:
+    """A sampled MLP or CNN, or (``blocks``) a CNN with every block type and SE."""
+    if family == "blocks":
+        return GraphModule(genome_to_graph(every_block_genome(), PROBLEM)).for_inference()
     space = SearchSpace(families=(family,), depth=(1, 2), width=(8, 32))
     genome = sample_genome(space, PROBLEM, np.random.default_rng(3))
     return GraphModule(genome_to_graph(genome, PROBLEM)).for_inference()
 
 
-@pytest.mark.parametrize("family", ["mlp", "cnn"])
+@pytest.mark.parametrize("family", ["mlp", "cnn", "blocks"])
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_each_runtime_computes_what_the_network_computes(runtime: str, family: str) -> None:
     if runtime == "onnxruntime" and onnx_missing():

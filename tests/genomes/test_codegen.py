@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genomes import GraphModule, Problem, generate_source, genome_to_graph, sample_genome
+from tests.genomes.test_blocks import PROBLEM as BLOCKS_PROBLEM
+from tests.genomes.test_blocks import every_block_genome
 from tests.genomes.test_operators import SMALL_SPACE
 
 CHECK = """
@@ -32,16 +34,21 @@ assert not leaked, f"generated model imported project modules: {leaked}"
 print(json.dumps(diffs))
 """
 CASES = [(0, (30,)), (1, (1, 8, 8)), (2, (3, 32, 32)), (3, (1, 28, 28))]
-"""(seed, input shape): a table and three image sizes."""
+"""(seed, input shape): a table and three image sizes; a network with every block type is
+checked beside them."""
 
 
 def test_generated_source_matches_built_module(tmp_path: Path) -> None:
     """Every case's ``model.py`` with its weights, in one fresh interpreter that has torch and
     not the project, computes what the built module computes."""
-    genomes = []
-    for seed, shape in CASES:
+    cases = [
+        (sample_genome(SMALL_SPACE, Problem(shape, 4), np.random.default_rng(seed)), shape)
+        for seed, shape in CASES
+    ]
+    cases.append((every_block_genome(), BLOCKS_PROBLEM.input_shape))
+    folders = []
+    for case, (genome, shape) in enumerate(cases):
         problem = Problem(shape, 4)
-        genome = sample_genome(SMALL_SPACE, problem, np.random.default_rng(seed))
         graph = genome_to_graph(genome, problem)
         module = GraphModule(graph)
         module.set_normalization(
@@ -52,18 +59,17 @@ def test_generated_source_matches_built_module(tmp_path: Path) -> None:
         x = torch.rand(5, *shape)
         with torch.no_grad():
             expected = module(x)
-        folder = tmp_path / f"case{seed}"
+        folder = tmp_path / f"case{case}"
         folder.mkdir()
         (folder / "model.py").write_text(generate_source(graph))
         torch.save(module.state_dict(), folder / "weights.pt")
         torch.save((x, expected), folder / "io.pt")
-        genomes.append(genome)
-    folders = [str(tmp_path / f"case{seed}") for seed, _ in CASES]
+        folders.append(str(folder))
     out = subprocess.run(
         [sys.executable, "-I", "-c", CHECK, *folders], text=True, capture_output=True
     )
     assert out.returncode == 0, f"a generated model failed:\n{out.stderr}"
-    for genome, diff in zip(genomes, json.loads(out.stdout), strict=True):
+    for (genome, _), diff in zip(cases, json.loads(out.stdout), strict=True):
         assert diff <= 1e-6, f"outputs differ by {diff} for {genome}"
 
 

@@ -40,9 +40,9 @@ MOMENTUM = Gene(
     maximum=1.0,
     fallback=0.9,
     affects_latency=False,
-    since=2,
+    since=3,
 )
-SCHEMA = DEFAULT_SCHEMA.extended(MOMENTUM, version=2)
+SCHEMA = DEFAULT_SCHEMA.extended(MOMENTUM, version=3)
 PROBLEM = Problem((1, 8, 8), 10)
 
 
@@ -89,12 +89,12 @@ def test_json_round_trip_and_genomes_from_before_the_gene(space) -> None:
             SearchSpace(families=("mlp", "cnn")), PROBLEM, np.random.default_rng(2)
         ).to_json()
     )
-    assert old["schema_version"] == 1 and "momentum" not in old["train"]
+    assert old["schema_version"] == 2 and "momentum" not in old["train"]
     migrated = Genome.from_dict(old, SCHEMA)
-    assert migrated.train.momentum == 0.9, "a version-1 genome did not get the fallback"
-    assert migrated.schema_version == 2
+    assert migrated.train.momentum == 0.9, "a version-2 genome did not get the fallback"
+    assert migrated.schema_version == 3
     with pytest.raises(InvalidGenomeError, match="schema_version"):
-        Genome.from_json(genome.to_json())  # a version-2 genome is too new for the default
+        Genome.from_json(genome.to_json())  # a version-3 genome is too new for the default
 
 
 def test_encoding_and_importance_see_the_new_gene(space) -> None:
