@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m experiments.benchmarks.data_bench
 	$(BIN)/python -m experiments.benchmarks.retrain_bench
 	$(BIN)/python -m experiments.benchmarks.runtime_bench
+	$(BIN)/python -m experiments.benchmarks.blocks_bench
 	$(BIN)/python -m experiments.benchmarks.collect
 
 lint: $(STAMP)

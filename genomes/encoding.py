@@ -2,12 +2,12 @@
 importance) and for designs that fill the space (Sobol).
 
 Columns, all in [0, 1], derived from the schema and the space: the family one-hot, the depth,
-then per block slot up to the maximum depth a presence bit (for slots that may be empty) and
-the block's genes, the training genes, and one bit per possible skip. Int and float genes are
-their position in their range (on a log axis for log genes), ordered choices (numbers) their
-rank, other choices one-hot, bools 0 or 1. Genes whose domain is one value take no column. A
-gene that does not apply to the genome (a CNN gene of an MLP, a block slot past its depth)
-encodes as 0.
+the scaling genes, then per block slot up to the maximum depth a presence bit (for slots that
+may be empty) and the block's genes, the training genes, and one bit per possible skip. Int and
+float genes are their position in their range (on a log axis for log genes), ordered choices
+(numbers) their rank, other choices one-hot, bools 0 or 1. Genes whose domain is one value take
+no column. A gene that does not apply to the genome (a CNN gene of an MLP, a block slot past its
+depth) encodes as 0.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from genomes.genome import GeneValues, Genome, LayerGene, TrainGene
+from genomes.genome import GeneValues, Genome, LayerGene, ScalingGene, TrainGene
 from genomes.sampling import families_for
 from genomes.schema import Gene, GeneScope
 from genomes.space import Choices, Domain, Problem, SearchSpace
@@ -73,15 +73,16 @@ class GenomeEncoding:
             "family", [f"family={f}" for f in self.families] * multiple
         )
         self._depth_col = self._add_plain("depth", ["depth"] * (not space.depth.fixed))
+        for gene in self._applying(GeneScope.SCALING):
+            self._add_block(gene, None)
         self._presence: dict[int, int] = {}
         for slot in range(space.depth.high):
             if slot >= space.depth.low:
                 self._presence[slot] = self._add_plain("blocks", [f"block {slot} present"])
-            for gene in self._layer_genes():
+            for gene in self._applying(GeneScope.LAYER):
                 self._add_block(gene, slot)
-        for gene in space.schema.scoped(GeneScope.TRAINING):
-            if any(gene.applies(f, problem.is_image) for f in self.families):
-                self._add_block(gene, None)
+        for gene in self._applying(GeneScope.TRAINING):
+            self._add_block(gene, None)
         pairs = [(s, t) for t in range(1, space.depth.high + 1) for s in range(t)]
         self._skips = pairs if space.skips else []
         self._skip_start = self._add_plain("skips", [f"skip {s}->{t}" for s, t in self._skips])
@@ -92,10 +93,11 @@ class GenomeEncoding:
     def size(self) -> int:
         return len(self.columns)
 
-    def _layer_genes(self) -> list[Gene]:
+    def _applying(self, scope: GeneScope) -> list[Gene]:
+        """The genes of ``scope`` that apply to some family of the space on this data."""
         return [
             g
-            for g in self.space.schema.scoped(GeneScope.LAYER)
+            for g in self.space.schema.scoped(scope)
             if any(g.applies(f, self.problem.is_image) for f in self.families)
         ]
 
@@ -173,6 +175,8 @@ class GenomeEncoding:
         self.summary_columns = tuple(key[2] for key in self._summary_keys)
 
     def _values_of(self, genome: Genome, block: _Block) -> GeneValues | None:
+        if block.gene.scope is GeneScope.SCALING:
+            return genome.scaling
         if block.slot is None:
             return genome.train
         return genome.layers[block.slot] if block.slot < genome.depth else None
@@ -194,7 +198,8 @@ class GenomeEncoding:
         for slot in range(depth):
             values = self._decode_scope(x, slot, family)
             layers.append(LayerGene(values))
-        train = TrainGene(self._decode_scope(x, None, family))
+        train = TrainGene(self._decode_scope(x, GeneScope.TRAINING, family))
+        scaling = ScalingGene(self._decode_scope(x, GeneScope.SCALING, family))
         skips = tuple(
             sorted(
                 pair
@@ -202,10 +207,11 @@ class GenomeEncoding:
                 if pair[1] <= depth and x[self._skip_start + k] > 0.5
             )
         )
-        return Genome(family, tuple(layers), train, skips, self.space.schema.version)
+        return Genome(family, tuple(layers), train, skips, self.space.schema.version, scaling)
 
-    def _decode_scope(self, x: np.ndarray, slot: int | None, family: str) -> dict[str, Any]:
-        scope = GeneScope.TRAINING if slot is None else GeneScope.LAYER
+    def _decode_scope(self, x: np.ndarray, where: GeneScope | int, family: str) -> dict[str, Any]:
+        """The genes of a genome-wide scope, or of the block in slot ``where``."""
+        scope, slot = (GeneScope.LAYER, where) if isinstance(where, int) else (where, None)
         values = {}
         for gene in self.space.schema.rows(scope, family):
             if not gene.applies(family, self.problem.is_image):

@@ -79,6 +79,17 @@ class TrainGene(GeneValues):
     """How the network is trained; the evaluator turns these names into torch objects."""
 
 
+class ScalingGene(GeneValues):
+    """What scales the whole network: the input resolution (0: the data's own) and the
+    factor on every block's channels."""
+
+
+def scaling_gene(schema: GeneSchema | None = None, **values: Any) -> ScalingGene:
+    """Scaling genes from the given values plus the schema's fallbacks (no scaling)."""
+    rows = (schema or DEFAULT_SCHEMA).rows(GeneScope.SCALING, "")
+    return ScalingGene(_complete(rows, values, "scaling gene"))
+
+
 def layer_gene(family: str, schema: GeneSchema | None = None, **values: Any) -> LayerGene:
     """A block's genes from the given values plus the schema's fallbacks for the rest."""
     rows = (schema or DEFAULT_SCHEMA).rows(GeneScope.LAYER, family)
@@ -104,7 +115,8 @@ def _complete(rows: tuple[Gene, ...], values: dict[str, Any], where: str) -> dic
 
 @dataclass(frozen=True, slots=True)
 class Genome:
-    """A candidate network. ``skips`` are (source, target) block indices; 0 is the stem.
+    """A candidate network. ``skips`` are (source, target) block indices; 0 is the stem;
+    ``scaling`` holds the genes of the whole network (none scale it by default).
 
     A skip (i, j) adds the output of block i (projected when shapes differ) to the output of
     block j, so 0 <= i < j <= depth.
@@ -115,6 +127,7 @@ class Genome:
     train: TrainGene
     skips: tuple[tuple[int, int], ...] = ()
     schema_version: int = field(default=SCHEMA_VERSION)
+    scaling: ScalingGene = field(default_factory=scaling_gene)
 
     @property
     def depth(self) -> int:
@@ -127,6 +140,7 @@ class Genome:
             "train": self.train.to_dict(),
             "skips": [list(s) for s in self.skips],
             "schema_version": self.schema_version,
+            "scaling": self.scaling.to_dict(),
         }
 
     def to_json(self) -> str:
@@ -144,6 +158,7 @@ class Genome:
         arch = {
             "family": self.family,
             "layers": [_shaping_values(rows, layer) for layer in self.layers],
+            "scaling": self.scaling.to_dict(),
             "skips": [list(s) for s in self.skips],
         }
         text = json.dumps(arch, sort_keys=True, separators=(",", ":"))
@@ -156,8 +171,9 @@ class Genome:
         the fallback of every gene added since."""
         schema = schema or DEFAULT_SCHEMA
         obj = _expect_mapping(data, "genome")
-        _check_fields(obj, {"family", "layers", "train", "skips", "schema_version"}, "genome")
-        version = obj["schema_version"]
+        version = obj.get("schema_version")
+        fields = {"family", "layers", "train", "skips", "schema_version"}
+        _check_fields(obj, fields | ({"scaling"} if version != 1 else set()), "genome")
         if not _is_int(version) or not 1 <= version <= schema.version:
             raise InvalidGenomeError(
                 f"genome.schema_version must be an integer from 1 to {schema.version}; "
@@ -175,10 +191,13 @@ class Genome:
             for i, item in enumerate(layers_raw)
         )
         train_rows = schema.rows(GeneScope.TRAINING, family)
-        train = TrainGene(
-            _parse_genes(train_rows, obj["train"], version, family, "genome.train")
+        train = TrainGene(_parse_genes(train_rows, obj["train"], version, family, "genome.train"))
+        scaling_rows = schema.rows(GeneScope.SCALING, family)
+        scaling = ScalingGene(
+            _parse_genes(scaling_rows, obj.get("scaling", {}), version, family, "genome.scaling")
         )
-        return cls(family, layers, train, _parse_skips(obj["skips"]), schema.version)
+        skips = _parse_skips(obj["skips"])
+        return cls(family, layers, train, skips, schema.version, scaling)
 
     @classmethod
     def from_json(cls, text: str, schema: GeneSchema | None = None) -> Genome:

@@ -35,12 +35,19 @@ def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
     builder = _GraphBuilder(problem.input_shape)
     stem_shape = (problem.input_shape[0], 1, 1) if problem.is_image else problem.input_shape
     x = builder.layer("normalize", "input", "Normalize", stem_shape)
+    side = genome.scaling.resolution
+    if problem.is_image and side and problem.input_shape[1:] != (side, side):
+        x = builder.layer("resize", x, "AdaptiveAvgPool2d", (side, side))  # area resampling
     if genome.family == "mlp" and len(problem.input_shape) > 1:
         x = builder.layer("flatten", x, "Flatten")
     outputs = [x]
+    multiplier = genome.scaling.width_multiplier
     for index, gene in enumerate(genome.layers, start=1):
-        block = _mlp_block if genome.family == "mlp" else _cnn_block
-        x = block(builder, f"b{index}", x, gene)
+        if genome.family == "mlp":
+            x = _mlp_block(builder, f"b{index}", x, gene)
+        else:
+            scaled = gene.replace(width=max(1, round(gene.width * multiplier)))
+            x = _cnn_block(builder, f"b{index}", x, scaled)
         sources = sorted(src for src, dst in genome.skips if dst == index)
         if sources:
             terms = [x] + [_project(builder, f"skip{s}_{index}", outputs[s], x) for s in sources]

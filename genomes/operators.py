@@ -72,11 +72,11 @@ def mutate(
 def _sites(genome: Genome, space: SearchSpace, problem: Problem) -> list[Move]:
     sites: list[Move] = [
         _gene_move(space, gene, scope)
-        for scope in (GeneScope.LAYER, GeneScope.TRAINING)
+        for scope in (GeneScope.SCALING, GeneScope.LAYER, GeneScope.TRAINING)
         for gene, applies in applicable(space, scope, genome.family, problem)
         if applies
         and not space.domain(gene).fixed
-        and (scope is GeneScope.TRAINING or _readers(genome, gene))
+        and (scope is not GeneScope.LAYER or _readers(genome, gene))
     ]
     if len(families_for(space, problem)) > 1:
         sites.append(lambda g, rng: _switch_family(g, space, problem, rng))
@@ -89,13 +89,19 @@ def _sites(genome: Genome, space: SearchSpace, problem: Problem) -> list[Move]:
     return sites or [lambda g, rng: sample_genome(space, problem, rng)]
 
 
+_GENOME_WIDE = {GeneScope.TRAINING: "train", GeneScope.SCALING: "scaling"}
+"""The genome's field holding the genes of each scope with one value per genome."""
+
+
 def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope) -> Move:
     domain = space.domain(gene)
 
     def move(genome: Genome, rng: np.random.Generator) -> Genome:
-        if scope is GeneScope.TRAINING:
-            value = mutate_value(gene, domain, genome.train[gene.name], rng)
-            return dataclasses.replace(genome, train=genome.train.replace(**{gene.name: value}))
+        if scope is not GeneScope.LAYER:
+            field = _GENOME_WIDE[scope]
+            values = getattr(genome, field)
+            value = mutate_value(gene, domain, values[gene.name], rng)
+            return dataclasses.replace(genome, **{field: values.replace(**{gene.name: value})})
         index = choose(rng, _readers(genome, gene))
         layer = genome.layers[index]
         value = mutate_value(gene, domain, layer[gene.name], rng)
@@ -115,8 +121,9 @@ def crossover(
     a: Genome, b: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
 ) -> tuple[Genome, Genome]:
     """One-point crossover of the block lists (same family) plus uniform crossover of the
-    training genes; parents of different families exchange training genes only."""
+    training and scaling genes; parents of different families exchange those only."""
     train_a, train_b = _uniform(a.train, b.train, rng)
+    scaling_a, scaling_b = _uniform(a.scaling, b.scaling, rng)
     if a.family == b.family:
         cut_a = int(rng.integers(0, a.depth + 1))
         cut_b = int(rng.integers(0, b.depth + 1))
@@ -124,12 +131,15 @@ def crossover(
         layers_b = b.layers[:cut_b] + a.layers[cut_a:]
     else:
         layers_a, layers_b = a.layers, b.layers
-    child_a = dataclasses.replace(a, layers=layers_a, train=train_a)
-    child_b = dataclasses.replace(b, layers=layers_b, train=train_b)
+    child_a = dataclasses.replace(a, layers=layers_a, train=train_a, scaling=scaling_a)
+    child_b = dataclasses.replace(b, layers=layers_b, train=train_b, scaling=scaling_b)
     return repair(child_a, space, problem, rng), repair(child_b, space, problem, rng)
 
 
 def _uniform(a: GeneValues, b: GeneValues, rng: np.random.Generator) -> tuple[Any, Any]:
+    """Each gene from either parent with even odds (equal parents draw nothing)."""
+    if a == b:
+        return a, b
     names = sorted(a)
     left, right = [a[n] for n in names], [b[n] for n in names]
     with seeded_python_random(rng):

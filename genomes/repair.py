@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from genomes.errors import InvalidGenomeError
-from genomes.genome import GeneValues, Genome, LayerGene, TrainGene
+from genomes.genome import GeneValues, Genome, LayerGene, ScalingGene, TrainGene
 from genomes.graph import count_params, genome_to_graph
 from genomes.sampling import applicable, choose, families_for, sample_layer, settle_unused
 from genomes.schema import GeneScope
@@ -29,8 +29,11 @@ def repair(
     while len(layers) < space.depth.low:
         layers.append(sample_layer(space, family, problem, rng))
     train = TrainGene(_repair_genes(genome.train, space, GeneScope.TRAINING, family, problem, rng))
+    scaling = ScalingGene(
+        _repair_genes(genome.scaling, space, GeneScope.SCALING, family, problem, rng)
+    )
     skips = _repair_skips(genome.skips, space, len(layers))
-    repaired = Genome(family, tuple(layers), train, skips, space.schema.version)
+    repaired = Genome(family, tuple(layers), train, skips, space.schema.version, scaling)
     return _fit_param_limit(repaired, space, problem)
 
 

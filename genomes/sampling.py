@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from genomes.genome import Genome, LayerGene, TrainGene
+from genomes.genome import Genome, LayerGene, ScalingGene, TrainGene
 from genomes.schema import Gene, GeneScope
 from genomes.space import Choices, Problem, SearchSpace
 
@@ -91,4 +91,5 @@ def sample_genome(space: SearchSpace, problem: Problem, rng: np.random.Generator
         train=sample_train(space, family, problem, rng),
         skips=sample_skips(space, depth, rng),
         schema_version=space.schema.version,
+        scaling=ScalingGene(_sample(space, GeneScope.SCALING, family, problem, rng)),
     )

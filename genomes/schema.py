@@ -43,6 +43,9 @@ class GeneKind(str, Enum):
 class GeneScope(str, Enum):
     NETWORK = "network"
     """One value per genome: the family and the depth."""
+    SCALING = "scaling"
+    """One value per genome that scales the whole network: input resolution, width
+    multiplier (``ScalingGene``)."""
     LAYER = "layer"
     """One value per block (``LayerGene``)."""
     TRAINING = "training"
@@ -208,6 +211,10 @@ def _network(name: str, kind: GeneKind, key: str, default: tuple, **kw: Any) -> 
     return Gene(name, kind, GeneScope.NETWORK, key, default, **kw)
 
 
+def _scaling(name: str, kind: GeneKind, key: str, default: tuple, **kw: Any) -> Gene:
+    return Gene(name, kind, GeneScope.SCALING, key, default, since=2, **kw)
+
+
 def _layer(name: str, kind: GeneKind, key: str, default: tuple, **kw: Any) -> Gene:
     return Gene(name, kind, GeneScope.LAYER, key, default, **kw)
 
@@ -223,6 +230,10 @@ DEFAULT_SCHEMA = GeneSchema(
         _network("family", _CAT, "families", ("mlp",), choices=FAMILIES,
                  help="mlp | cnn (cnn needs image inputs)"),
         _network("depth", _INT, "depth", (1, 4), minimum=1, maximum=64, help="blocks"),
+        _scaling("resolution", _CAT, "resolution", (0,), minimum=0, images_only=True,
+                 fallback=0, help="side the network resizes images to first (0: the data's)"),
+        _scaling("width_multiplier", _CAT, "width_multipliers", (1.0,), minimum=0.05,
+                 families=("cnn",), fallback=1.0, help="factor on every block's channels"),
         _layer("width", _INT, "width", (16, 256), minimum=1, log=True, families=("mlp",),
                help="mlp units (log scale)"),
         _layer("width", _INT, "channels", (8, 64), minimum=1, log=True, families=("cnn",),

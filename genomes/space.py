@@ -227,6 +227,19 @@ class SearchSpace:
                 "space.families includes 'cnn', which needs image inputs (C x H x W); "
                 f"this dataset has input shape {list(problem.input_shape)}; allowed: ['mlp']"
             )
+        resolutions = [side for side in self.resolution if side]
+        if resolutions and not problem.is_image:
+            raise SearchSpaceError(
+                f"space.resolution is {list(self.resolution)}, but this dataset has no images "
+                f"(input shape {list(problem.input_shape)}); allowed: [0]"
+            )
+        largest = min(problem.input_shape[1:]) if problem.is_image else 0
+        if any(side > largest for side in resolutions):
+            raise SearchSpaceError(
+                f"space.resolution has {max(resolutions)}, larger than this dataset's images "
+                f"({'x'.join(map(str, problem.input_shape[1:]))}); allowed: sides up to "
+                f"{largest}, or 0 for the images' own size"
+            )
 
 
 def _rebuild(

@@ -20,6 +20,7 @@ def validate_genome(genome: Genome, space: SearchSpace, problem: Problem) -> Non
     for i, layer in enumerate(genome.layers):
         _check_genes(layer, space, GeneScope.LAYER, genome.family, problem, f"genome.layers[{i}]")
     _check_genes(genome.train, space, GeneScope.TRAINING, genome.family, problem, "genome.train")
+    _check_genes(genome.scaling, space, GeneScope.SCALING, genome.family, problem, "genome.scaling")
     _check_skips(genome, space)
     check_param_limit(genome, space, problem)
 

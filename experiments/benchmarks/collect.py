@@ -46,7 +46,7 @@ SECTIONS = [
     (None, ["search_quality_table"]),
     (TUNING, ["search_quality_tuning"]),
     (None, ["search_diagnosis", "guidance", "latency_model", "pruning_regret", "engine"]),
-    (None, ["recorder", "pruning", "evaluators", "data", "retrain", "runtimes"]),
+    (None, ["recorder", "pruning", "evaluators", "data", "retrain", "runtimes", "blocks"]),
 ]
 
 

@@ -62,6 +62,9 @@ def _all_decisions(space, problem, depth):  # noqa: ANN001, ANN202
     families = families_for(space, problem)
     yield "family", Choices(families)
     yield "depth", space.depth
+    for gene in space.schema.scoped(GeneScope.SCALING):
+        if any(gene.applies(family, problem.is_image) for family in families):
+            yield gene.key, space.domain(gene)
     for i in range(depth):
         seen = set()
         for family in families:

@@ -25,9 +25,11 @@ from genomes import (
     IntRange,
     LayerGene,
     Problem,
+    ScalingGene,
     SearchSpace,
     TrainGene,
     families_for,
+    settle_unused,
 )
 from search.objectives import objective_values, to_minimization
 from search.strategies.base import STRATEGIES, Strategy, StrategyContext
@@ -48,9 +50,10 @@ def genome_from_choices(space: SearchSpace, problem: Problem, choose: Chooser) -
         for i in range(depth)
     )
     train = TrainGene(_choose_scope(space, problem, GeneScope.TRAINING, family, "", choose))
+    scaling = ScalingGene(_choose_scope(space, problem, GeneScope.SCALING, family, "", choose))
     pairs = [(s, t) for t in range(1, depth + 1) for s in range(t)] if space.skips else []
     skips = tuple(p for p in pairs if choose(f"skip_{p[0]}_{p[1]}", Choices((False, True))))
-    return Genome(family, layers, train, skips, space.schema.version)
+    return Genome(family, layers, train, skips, space.schema.version, scaling)
 
 
 def _choose_scope(
@@ -61,12 +64,13 @@ def _choose_scope(
     suffix: str,
     choose: Chooser,
 ) -> dict[str, Any]:
-    return {
-        gene.name: choose(f"{gene.key}{suffix}", space.domain(gene))
-        if gene.applies(family, problem.is_image)
-        else gene.fallback
-        for gene in space.schema.rows(scope, family)
-    }
+    values: dict[str, Any] = {}
+    for gene in space.schema.rows(scope, family):
+        if not gene.applies(family, problem.is_image):
+            values[gene.name] = gene.fallback
+        elif gene.shapes(values):  # a gene the block type does not read is not asked
+            values[gene.name] = choose(f"{gene.key}{suffix}", space.domain(gene))
+    return settle_unused(space, scope, family, problem, values)
 
 
 def suggester(trial: Any) -> Chooser:
@@ -95,6 +99,8 @@ def genome_params(
             values[f"{gene.key}_{i}"] = layer[gene.name]
     for gene in space.schema.rows(GeneScope.TRAINING, genome.family):
         values[gene.key] = genome.train[gene.name]
+    for gene in space.schema.rows(GeneScope.SCALING, genome.family):
+        values[gene.key] = genome.scaling[gene.name]
     params: dict[str, Any] = {}
     dists: dict[str, Any] = {}
 

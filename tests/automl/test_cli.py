@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from genomes import SCHEMA_VERSION
 from tests.cli import automl
 from tests.conftest import FINISHED_RUN_CONFIG, QUICK_LATENCY
 
@@ -73,7 +74,7 @@ def test_search_writes_a_complete_run_directory(finished_run: Path, tmp_path: Pa
     assert required <= set(front[0]), f"pareto.csv lacks {required - set(front[0])}"
     for row in front:
         assert 0.0 <= float(row["test_accuracy"]) <= 1.0
-        assert json.loads(row["genome"])["schema_version"] == 1
+        assert json.loads(row["genome"])["schema_version"] == SCHEMA_VERSION
         assert (out / "weights" / f"trial_{int(row['trial_id']):05d}.pt").is_file()
     kept = sorted((out / "weights").glob("*.pt"))
     assert len(kept) == len(front), "weights of non-front trials should be removed"

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from genomes import (
-    GraphModule,
     Genome,
+    GraphModule,
     Problem,
     SearchSpace,
     count_flops,
@@ -22,7 +22,7 @@ from genomes import (
     mutate,
     sample_genome,
 )
-from genomes.genome import layer_gene, train_gene
+from genomes.genome import layer_gene, scaling_gene, train_gene
 
 PROBLEM = Problem((4, 8, 8), 3)
 TRAIN = train_gene(optimizer="adam", lr=1e-3, batch_size=32, weight_decay=1e-4)
@@ -116,6 +116,9 @@ def test_a_cnn_genome_from_before_block_types_reads_as_plain_conv() -> None:
     for layer in data["layers"]:
         for name in ("block", "expansion", "se"):
             del layer[name]
+    del data["scaling"]
     data["schema_version"] = 1
-    layer = Genome.from_dict(data).layers[0]
+    genome = Genome.from_dict(data)
+    layer = genome.layers[0]
     assert (layer.block, layer.expansion, layer.se) == ("conv", 1, False)
+    assert genome.scaling == scaling_gene(), "a schema-1 genome is not at its own scale"

@@ -104,6 +104,18 @@ BAD_CONFIGS = {
         {"search": {"strategy": "tpe", "warm_start": ["no/such/run"]}},
         r"`search.warm_start` works with search.strategy guided or nsga2; got 'tpe'",
     ),
+    "expansion_below_one": (
+        {"space": {"families": ["cnn"], "blocks": ["mbconv"], "expansion": [0, 4]}},
+        r"space.expansion must hold values >= 1; got \[0, 4\]",
+    ),
+    "unknown_block": (
+        {"space": {"families": ["cnn"], "blocks": ["conv", "ghost"]}},
+        r"space.blocks has unknown choice 'ghost'; allowed: \['conv', 'dwsep', 'mbconv'\]",
+    ),
+    "resolution_above_the_data": (
+        {"space": {"families": ["cnn"], "resolution": [4, 16]}},
+        r"space.resolution has 16, larger than this dataset's images \(8x8\); allowed: sides up",
+    ),
     "bad_latency_device": (
         {"latency": {"device": "gpu"}},
         r"`latency.device`: string should match",
