@@ -31,7 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python -m experiments.benchmarks.data_bench
 	$(BIN)/python -m experiments.benchmarks.retrain_bench
 	$(BIN)/python -m experiments.benchmarks.runtime_bench
-	$(BIN)/python -m experiments.benchmarks.blocks_bench
+	$(BIN)/python -m experiments.benchmarks.space_bench --problem blocks
+	$(BIN)/python -m experiments.benchmarks.space_bench --problem signals
 	$(BIN)/python -m experiments.benchmarks.collect
 
 lint: $(STAMP)

@@ -80,6 +80,19 @@ class DatasetConfig(_Section):
     label_column: str = "label"
     download: bool = False
     image_size: int = Field(32, ge=4, le=1024)
+    layout: Literal["auto", "table", "image", "signal"] = "auto"
+    channels: int | None = Field(None, ge=1)
+    """Signals from N x F tables: the channel count (``layout: signal`` only)."""
+
+    @model_validator(mode="after")
+    def _channels_need_signals(self) -> DatasetConfig:
+        if self.channels is not None and self.layout != "signal":
+            raise ValueError(
+                f"`dataset.channels` is read only with `dataset.layout: signal`; got layout "
+                f"{self.layout!r}"
+            )
+        return self
+
     val_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     seed: int = 0

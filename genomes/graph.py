@@ -33,7 +33,9 @@ def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
     ``macs``. The order of insertion (``index``) is the execution order.
     """
     builder = _GraphBuilder(problem.input_shape)
-    stem_shape = (problem.input_shape[0], 1, 1) if problem.is_image else problem.input_shape
+    channels, *spatial = problem.input_shape
+    conv_data = problem.is_image or problem.is_signal  # statistics per channel
+    stem_shape = (channels, *[1] * len(spatial)) if conv_data else problem.input_shape
     x = builder.layer("normalize", "input", "Normalize", stem_shape)
     side = genome.scaling.resolution
     if problem.is_image and side and problem.input_shape[1:] != (side, side):
@@ -53,8 +55,8 @@ def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
             terms = [x] + [_project(builder, f"skip{s}_{index}", outputs[s], x) for s in sources]
             x = builder.combine(f"b{index}_add", "add", terms)
         outputs.append(x)
-    if genome.family == "cnn":
-        x = builder.layer("head_pool", x, "AdaptiveAvgPool2d", 1)
+    if genome.family != "mlp":
+        x = builder.layer("head_pool", x, builder.nd(x, "AdaptiveAvgPool"), 1)
         x = builder.layer("head_flatten", x, "Flatten")
     builder.layer("head", x, "Linear", builder.shape(x)[0], problem.num_classes)
     return builder.graph
@@ -106,7 +108,7 @@ def _cnn_block(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> st
     else:
         x = _inverted_residual(builder, name, x, gene, kernel, stride)
     if gene.downsample == "pool":
-        x = builder.layer(f"{name}_pool", x, "MaxPool2d", 2, 2, 0, 1, False, True)
+        x = builder.layer(f"{name}_pool", x, builder.nd(x, "MaxPool"), 2, 2, 0, 1, False, True)
     if gene.dropout > 0:
         x = builder.layer(f"{name}_drop", x, "Dropout", gene.dropout)
     return x
@@ -139,10 +141,11 @@ def _squeeze_excite(
 ) -> str:
     """Channel gates from the global average: reduce, activate, expand, sigmoid, multiply."""
     channels = builder.shape(x)[0]
-    g = builder.layer(f"{name}_pool", x, "AdaptiveAvgPool2d", 1)
-    g = builder.layer(f"{name}_reduce", g, "Conv2d", channels, squeezed, 1, 1, 0)
+    conv = builder.nd(x, "Conv")
+    g = builder.layer(f"{name}_pool", x, builder.nd(x, "AdaptiveAvgPool"), 1)
+    g = builder.layer(f"{name}_reduce", g, conv, channels, squeezed, 1, 1, 0)
     g = builder.layer(f"{name}_act", g, ACTIVATIONS.get(gene.activation))
-    g = builder.layer(f"{name}_expand", g, "Conv2d", squeezed, channels, 1, 1, 0)
+    g = builder.layer(f"{name}_expand", g, conv, squeezed, channels, 1, 1, 0)
     g = builder.layer(f"{name}_gate", g, "Sigmoid")
     return builder.combine(f"{name}_scale", "mul", [x, g])
 
@@ -151,19 +154,20 @@ def _conv(
     builder: _GraphBuilder, name: str, x: str, channels: int, kernel: int, stride: int
 ) -> str:
     in_channels = builder.shape(x)[0]
-    return builder.layer(name, x, "Conv2d", in_channels, channels, kernel, stride, kernel // 2)
+    args = (in_channels, channels, kernel, stride, kernel // 2)
+    return builder.layer(name, x, builder.nd(x, "Conv"), *args)
 
 
 def _depthwise(builder: _GraphBuilder, name: str, x: str, kernel: int, stride: int) -> str:
     channels = builder.shape(x)[0]
     args = (channels, channels, kernel, stride, kernel // 2, 1, channels)
-    return builder.layer(name, x, "Conv2d", *args)
+    return builder.layer(name, x, builder.nd(x, "Conv"), *args)
 
 
 def _norm(builder: _GraphBuilder, name: str, x: str, gene: LayerGene) -> str:
     channels = builder.shape(x)[0]
     if gene.norm == "batch":
-        return builder.layer(f"{name}_norm", x, "BatchNorm2d", channels)
+        return builder.layer(f"{name}_norm", x, builder.nd(x, "BatchNorm"), channels)
     if gene.norm == "layer":
         return builder.layer(f"{name}_norm", x, "GroupNorm", 1, channels)
     return x
@@ -178,11 +182,12 @@ def _project(builder: _GraphBuilder, name: str, source: str, target: str) -> str
     """Bring ``source`` to the shape of ``target``: pool to its size, then a 1x1 / linear map."""
     src, dst = builder.shape(source), builder.shape(target)
     x = source
-    if len(dst) == 3 and src[1:] != dst[1:]:
-        x = builder.layer(f"{name}_pool", x, "AdaptiveAvgPool2d", dst[1:])
+    if len(dst) > 1 and src[1:] != dst[1:]:
+        x = builder.layer(f"{name}_pool", x, builder.nd(x, "AdaptiveAvgPool"), dst[1:])
     if src[0] != dst[0]:
-        if len(dst) == 3:
-            x = builder.layer(f"{name}_proj", x, "Conv2d", src[0], dst[0], 1, 1, 0, 1, 1, False)
+        if len(dst) > 1:
+            args = (src[0], dst[0], 1, 1, 0, 1, 1, False)
+            x = builder.layer(f"{name}_proj", x, builder.nd(x, "Conv"), *args)
         else:
             x = builder.layer(f"{name}_proj", x, "Linear", src[0], dst[0], False)
     return x
@@ -195,6 +200,11 @@ class _GraphBuilder:
 
     def shape(self, node: str) -> Shape:
         return self.graph.nodes[node]["shape"]
+
+    def nd(self, node: str, kind: str) -> str:
+        """The layer of ``kind`` (``Conv``, ``BatchNorm``, ...) for the spatial dimensions of
+        ``node``'s output: ``Conv2d`` on images, ``Conv1d`` on signals."""
+        return f"{kind}{len(self.shape(node)) - 1}d"
 
     def layer(self, name: str, source: str, op: str, *args: Any) -> str:
         out_shape, params, macs = _layer_stats(op, args, self.shape(source))
@@ -224,23 +234,22 @@ def _layer_stats(op: str, args: tuple[Any, ...], shape: Shape) -> tuple[Shape, i
         in_f, out_f = args[0], args[1]
         bias = args[2] if len(args) > 2 else True
         return (out_f,), in_f * out_f + (out_f if bias else 0), in_f * out_f
-    if op == "Conv2d":
+    if op in ("Conv1d", "Conv2d"):
         cin, cout, k, stride, pad = args[:5]
         groups = args[6] if len(args) > 6 else 1
         bias = args[7] if len(args) > 7 else True
-        h, w = (_conv_size(s, k, stride, pad) for s in shape[1:])
-        weights = cin // groups * cout * k * k
-        return (cout, h, w), weights + (cout if bias else 0), weights * h * w
+        spatial = tuple(_conv_size(s, k, stride, pad) for s in shape[1:])
+        weights = cin // groups * cout * k ** len(spatial)
+        return (cout, *spatial), weights + (cout if bias else 0), weights * math.prod(spatial)
     if op in ("BatchNorm1d", "BatchNorm2d", "LayerNorm"):
         return shape, 2 * args[0], 0
     if op == "GroupNorm":
         return shape, 2 * args[1], 0
-    if op == "MaxPool2d":
+    if op in ("MaxPool1d", "MaxPool2d"):
         k, stride, pad = args[:3]
-        h, w = (_conv_size(s, k, stride, pad, ceil=True) for s in shape[1:])
-        return (shape[0], h, w), 0, 0
-    if op == "AdaptiveAvgPool2d":
-        size = args[0] if isinstance(args[0], tuple) else (args[0], args[0])
+        return (shape[0], *(_conv_size(s, k, stride, pad, ceil=True) for s in shape[1:])), 0, 0
+    if op in ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d"):
+        size = args[0] if isinstance(args[0], tuple) else (args[0],) * (len(shape) - 1)
         return (shape[0], *size), 0, 0
     if op == "Flatten":
         return (math.prod(shape),), 0, 0

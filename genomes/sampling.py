@@ -22,7 +22,7 @@ def choose(rng: np.random.Generator, values: Sequence[Any]) -> Any:
 
 
 def families_for(space: SearchSpace, problem: Problem) -> tuple[str, ...]:
-    return tuple(f for f in space.families if f == "mlp" or problem.is_image)
+    return tuple(f for f in space.families if problem.takes(f))
 
 
 @functools.lru_cache(maxsize=256)

@@ -224,36 +224,38 @@ def _training(name: str, kind: GeneKind, key: str, default: tuple, **kw: Any) ->
 
 
 _INT, _FLOAT, _CAT, _BOOL = GeneKind.INT, GeneKind.FLOAT, GeneKind.CATEGORICAL, GeneKind.BOOL
+CONV_FAMILIES = ("cnn", "cnn1d")
+"""The convolutional families: the same block genes, in two or one spatial dimensions."""
 
 DEFAULT_SCHEMA = GeneSchema(
     (
         _network("family", _CAT, "families", ("mlp",), choices=FAMILIES,
-                 help="mlp | cnn (cnn needs image inputs)"),
+                 help="mlp | cnn (images) | cnn1d (signals)"),
         _network("depth", _INT, "depth", (1, 4), minimum=1, maximum=64, help="blocks"),
         _scaling("resolution", _CAT, "resolution", (0,), minimum=0, images_only=True,
                  fallback=0, help="side the network resizes images to first (0: the data's)"),
         _scaling("width_multiplier", _CAT, "width_multipliers", (1.0,), minimum=0.05,
-                 families=("cnn",), fallback=1.0, help="factor on every block's channels"),
+                 families=CONV_FAMILIES, fallback=1.0, help="factor on every block's channels"),
         _layer("width", _INT, "width", (16, 256), minimum=1, log=True, families=("mlp",),
                help="mlp units (log scale)"),
-        _layer("width", _INT, "channels", (8, 64), minimum=1, log=True, families=("cnn",),
-               help="cnn channels (log scale)"),
+        _layer("width", _INT, "channels", (8, 64), minimum=1, log=True, families=CONV_FAMILIES,
+               help="cnn and cnn1d channels (log scale)"),
         _layer("activation", _CAT, "activations", ("relu", "gelu", "silu", "tanh"),
                choices=ACTIVATIONS.names()),
         _layer("norm", _CAT, "norms", ("none",), choices=NORMS, fallback="none"),
         _layer("dropout", _FLOAT, "dropout", (0.0, 0.5), minimum=0.0, maximum=0.95,
                fallback=0.0, affects_latency=False),
         _layer("kernel_size", _CAT, "kernel_sizes", (3,), choices=KERNEL_SIZES,
-               families=("cnn",), fallback=None),
+               families=CONV_FAMILIES, fallback=None),
         _layer("downsample", _CAT, "downsamples", ("none", "pool"), choices=DOWNSAMPLES,
-               families=("cnn",), fallback=None),
-        _layer("block", _CAT, "blocks", ("conv",), choices=BLOCKS, families=("cnn",),
+               families=CONV_FAMILIES, fallback=None),
+        _layer("block", _CAT, "blocks", ("conv",), choices=BLOCKS, families=CONV_FAMILIES,
                fallback=None, since=2, implied="conv",
                help="conv | dwsep (depthwise-separable) | mbconv (inverted residual)"),
-        _layer("expansion", _CAT, "expansion", (3, 6), minimum=1, families=("cnn",),
+        _layer("expansion", _CAT, "expansion", (3, 6), minimum=1, families=CONV_FAMILIES,
                fallback=None, since=2, implied=1, used_by=("mbconv",),
                help="mbconv expansion ratios"),
-        _layer("se", _BOOL, "se", (False,), families=("cnn",), fallback=None, since=2,
+        _layer("se", _BOOL, "se", (False,), families=CONV_FAMILIES, fallback=None, since=2,
                implied=False, used_by=("mbconv",), help="squeeze-excitation in mbconv blocks"),
         _training("optimizer", _CAT, "optimizers", ("sgd", "adam", "adamw"), choices=OPTIMIZERS),
         _training("lr", _FLOAT, "lr", (1e-4, 1e-1), minimum=1e-8, maximum=10.0, log=True,

@@ -163,6 +163,17 @@ class Problem:
     def is_image(self) -> bool:
         return len(self.input_shape) == 3
 
+    @property
+    def is_signal(self) -> bool:
+        """C channels x L steps: audio, vibration, accelerometer, ECG."""
+        return len(self.input_shape) == 2
+
+    def takes(self, family: str) -> bool:
+        """Whether networks of ``family`` fit this data: an MLP fits all, a CNN images, a
+        1-D CNN signals."""
+        needs = {"cnn": self.is_image, "cnn1d": self.is_signal}
+        return needs.get(family, True)
+
 
 class SearchSpace:
     """Domains by config key (``SearchSpace(depth=IntRange(1, 3), activations=("relu",))``);
@@ -222,11 +233,13 @@ class SearchSpace:
 
     def check_problem(self, problem: Problem) -> None:
         """Reject a space that cannot produce any network for this data."""
-        if "cnn" in self.families and not problem.is_image:
-            raise SearchSpaceError(
-                "space.families includes 'cnn', which needs image inputs (C x H x W); "
-                f"this dataset has input shape {list(problem.input_shape)}; allowed: ['mlp']"
-            )
+        for family, needs in (("cnn", "image inputs (C x H x W)"), ("cnn1d", "signals (C x L)")):
+            if family in self.families and not problem.takes(family):
+                allowed = [f for f in ("mlp", "cnn", "cnn1d") if problem.takes(f)]
+                raise SearchSpaceError(
+                    f"space.families includes {family!r}, which needs {needs}; this dataset "
+                    f"has input shape {list(problem.input_shape)}; allowed: {allowed}"
+                )
         resolutions = [side for side in self.resolution if side]
         if resolutions and not problem.is_image:
             raise SearchSpaceError(

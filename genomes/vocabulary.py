@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from genomes.registry import Registry
 
-FAMILIES = ("mlp", "cnn")
+FAMILIES = ("mlp", "cnn", "cnn1d")
 NORMS = ("none", "batch", "layer")
 DOWNSAMPLES = ("none", "stride", "pool")
 KERNEL_SIZES = (3, 5, 7)

@@ -52,7 +52,7 @@ class DatasetSplits:
 
     def training_data(self) -> TrainingData:
         """Training and validation splits plus the training split's statistics: per channel
-        for images, per feature for tables."""
+        for images and signals, per feature for tables."""
         mean, std = _statistics(self.x_train)
         return TrainingData(
             self.x_train, self.y_train, self.x_val, self.y_val, mean, std, len(self.classes)
@@ -70,11 +70,11 @@ class DatasetSplits:
 
 
 def _statistics(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and standard deviation of the model inputs, per channel (images) or feature,
+    """Mean and standard deviation of the model inputs, per channel (images, signals) or feature,
     accumulated in float64 chunk by chunk so that uint8 images never exist as floats at once."""
     import torch
 
-    axes = (0, 2, 3) if x.dim() == 4 else (0,)
+    axes = (0, *range(2, x.dim())) if x.dim() > 2 else (0,)  # per channel, or per feature
     total = torch.zeros(x.shape[1], dtype=torch.float64)
     squares = torch.zeros_like(total)
     for start in range(0, x.shape[0], _STATISTICS_CHUNK):

@@ -1,6 +1,7 @@
 """Tables: CSV files (a header row, numeric features, one label column) and NPZ archives
 (arrays ``x`` and ``y``, optionally ``x_test`` and ``y_test``; ``x`` of N x F is a table,
-N x H x W or N x C x H x W are images, uint8 or floats in [0, 1])."""
+N x H x W or N x C x H x W are images, uint8 or floats in [0, 1]; with ``dataset.layout:
+signal`` N x C x L arrays and CSV rows are signals, see ``automl.data.layout``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from automl.data.labels import encode_labels
+from automl.data.layout import arrange
 from automl.data.readers import DatasetReader, location
 from automl.data.splits import RawDataset
 from automl.errors import DataError
@@ -60,7 +62,12 @@ def _read_csv(config: DatasetConfig) -> RawDataset:
     if not features:
         raise DataError(f"{path}: a header but no data rows")
     y, _, classes = encode_labels(labels, source=str(path))
-    return RawDataset(np.array(features, dtype=np.float32), y, classes, str(path))
+    x = arrange(np.array(features, dtype=np.float32), config.layout, config.channels, path, "x")
+    if x.ndim == 4:
+        raise DataError(
+            f"{path}: a CSV holds tables or signals; allowed `dataset.layout`: auto, table, signal"
+        )
+    return RawDataset(x, y, classes, str(path))
 
 
 def _number(value: str, path: object, line: int, column: str) -> float:
@@ -90,12 +97,12 @@ def _read_npz(config: DatasetConfig) -> RawDataset:
             raise DataError(f"{path}: no array {name!r}; the archive holds {sorted(arrays)}")
     if ("x_test" in arrays) != ("y_test" in arrays):
         raise DataError(f"{path}: `x_test` and `y_test` come together or not at all")
-    x = _features(arrays["x"], path, "x")
+    x = _features(arrays["x"], config, path, "x")
     y = _labels(arrays["y"], len(x), path, "y")
     if "x_test" not in arrays:
         y_encoded, _, classes = encode_labels(y.tolist(), source=str(path))
         return RawDataset(x, y_encoded, classes, str(path))
-    x_test = _features(arrays["x_test"], path, "x_test")
+    x_test = _features(arrays["x_test"], config, path, "x_test")
     if x_test.shape[1:] != x.shape[1:]:
         raise DataError(
             f"{path}: `x_test` samples have shape {list(x_test.shape[1:])}, `x` samples "
@@ -106,14 +113,8 @@ def _read_npz(config: DatasetConfig) -> RawDataset:
     return RawDataset(x, y_encoded, classes, str(path), x_test, y_test_encoded)
 
 
-def _features(x: np.ndarray, path: object, name: str) -> np.ndarray:
-    if x.ndim not in (2, 3, 4) or x.shape[0] == 0:
-        raise DataError(
-            f"{path}: `{name}` has shape {list(x.shape)}; allowed: N x F (a table), N x H x W "
-            "or N x C x H x W (images), with N > 0"
-        )
-    if x.ndim == 3:
-        x = x[:, None]
+def _features(x: np.ndarray, config: DatasetConfig, path: object, name: str) -> np.ndarray:
+    x = arrange(x, config.layout, config.channels, path, name)
     if x.ndim == 4 and x.dtype == np.uint8:
         return x
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):

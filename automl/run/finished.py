@@ -77,7 +77,7 @@ class FinishedRun:
         if record.status not in TRAINED or not weights_path(self.run_dir, trial_id).is_file():
             front = [r.trial_id for r in self.front]
             raise RunDirectoryError(
-                f"--trial {trial_id}: trial is {record.status} and has no saved weights in "
+                f"--trial {trial_id}: trial is {record.status.value} and has no saved weights in "
                 f"{self.run_dir}; the front's are kept: {front} (all trials' with "
                 "`evaluator.keep_weights: all`)"
             )

@@ -46,7 +46,8 @@ SECTIONS = [
     (None, ["search_quality_table"]),
     (TUNING, ["search_quality_tuning"]),
     (None, ["search_diagnosis", "guidance", "latency_model", "pruning_regret", "engine"]),
-    (None, ["recorder", "pruning", "evaluators", "data", "retrain", "runtimes", "blocks"]),
+    (None, ["recorder", "pruning", "evaluators", "data", "retrain", "runtimes"]),
+    (None, ["space_blocks", "space_signals"]),
 ]
 
 

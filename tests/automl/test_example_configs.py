@@ -46,7 +46,15 @@ DATA = {  # digits.yaml is the demo: `make demo` and most other tests run it
 }
 
 
-SPACES = {"mobile": lambda tmp: {}}
+def _signals(tmp: Path) -> dict:
+    from experiments.signals_data import make_signals
+
+    x, y = make_signals(samples=60, length=32)
+    np.savez(tmp / "signals.npz", x=x, y=y)
+    return {"path": str(tmp / "signals.npz")}
+
+
+SPACES = {"mobile": lambda tmp: {}, "signals": _signals}
 """Examples of a kind of search space rather than of data (on built-in or generated data)."""
 
 

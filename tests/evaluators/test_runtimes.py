@@ -24,24 +24,28 @@ from genomes import GraphModule, Problem, SearchSpace, genome_to_graph, sample_g
 from tests.genomes.test_blocks import every_block_genome
 
 PROBLEM = Problem((1, 8, 8), 10)
+SIGNAL = Problem((2, 24), 10)
 
 
 def _network(family: str) -> GraphModule:
-    """A sampled MLP or CNN, or (``blocks``) a CNN with every block type and SE."""
-    if family == "blocks":
-        return GraphModule(genome_to_graph(every_block_genome(), PROBLEM)).for_inference()
+    """A sampled MLP or CNN, or a CNN (``blocks``) or 1-D CNN (``cnn1d``, on signals) with
+    every block type and SE."""
+    if family in ("blocks", "cnn1d"):
+        genome = every_block_genome("cnn" if family == "blocks" else family)
+        problem = PROBLEM if family == "blocks" else SIGNAL
+        return GraphModule(genome_to_graph(genome, problem)).for_inference()
     space = SearchSpace(families=(family,), depth=(1, 2), width=(8, 32))
     genome = sample_genome(space, PROBLEM, np.random.default_rng(3))
     return GraphModule(genome_to_graph(genome, PROBLEM)).for_inference()
 
 
-@pytest.mark.parametrize("family", ["mlp", "cnn", "blocks"])
+@pytest.mark.parametrize("family", ["mlp", "cnn", "blocks", "cnn1d"])
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_each_runtime_computes_what_the_network_computes(runtime: str, family: str) -> None:
     if runtime == "onnxruntime" and onnx_missing():
         pytest.skip(f"the onnx extra is not installed ({onnx_missing()})")
     model = _network(family)
-    x = torch.rand(2, *PROBLEM.input_shape)
+    x = torch.rand(2, *(SIGNAL if family == "cnn1d" else PROBLEM).input_shape)
     run = deployed(model, runtime, x, threads=1)
     output = run(x)
     output = torch.as_tensor(output[0] if isinstance(output, list) else output)

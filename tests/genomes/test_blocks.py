@@ -34,15 +34,17 @@ def block(kind: str, width: int, **genes) -> object:
     return layer_gene("cnn", width=width, **{**values, **genes})
 
 
-def every_block_genome() -> Genome:
-    """One network with each block type, squeeze-excitation, kernel 7, a stride and a skip."""
+def every_block_genome(family: str = "cnn") -> Genome:
+    """One network with each block type, squeeze-excitation, kernel 7, a stride and a skip
+    (``cnn1d``: the same blocks in one dimension)."""
     layers = (
         block("conv", 8, kernel_size=7, norm="batch"),
         block("dwsep", 8, kernel_size=5, activation="silu"),
         block("mbconv", 8, expansion=3, se=True, norm="batch"),
         block("mbconv", 12, expansion=2, se=True, downsample="stride", norm="layer"),
     )
-    return Genome("cnn", layers, TRAIN, skips=((1, 3),))
+    layers = tuple(layer_gene(family, **layer) for layer in layers)
+    return Genome(family, layers, TRAIN, skips=((1, 3),))
 
 
 def _counts(genome: Genome) -> tuple[int, int, set[str]]:
@@ -59,6 +61,16 @@ def test_depthwise_separable_block_matches_a_hand_count() -> None:
     # pointwise 4 -> 6: 24 + 6, 24 MACs per position; head: 6*3 + 3, 18 MACs
     assert params == 40 + 30 + 21
     assert flops == 2 * (4 * 9 * 64 + 24 * 64 + 18)
+
+
+def test_one_dimensional_blocks_match_a_hand_count() -> None:
+    genome = Genome("cnn1d", (layer_gene("cnn1d", **block("dwsep", 4)),), TRAIN)
+    graph = genome_to_graph(genome, Problem((2, 16), 3))
+    # depthwise 3 on 2 channels: 2*3 + 2, 6 MACs at each of 16 steps; pointwise 2 -> 4: 8 + 4,
+    # 8 MACs per step; head 4 -> 3: 12 + 3
+    assert count_params(graph) == 8 + 12 + 15
+    assert count_flops(graph) == 2 * (6 * 16 + 8 * 16 + 12)
+    assert graph.nodes["b1_dw"]["op"] == "Conv1d" and graph.nodes["head_pool"]["shape"] == (4, 1)
 
 
 def test_inverted_residual_with_squeeze_excitation_matches_a_hand_count() -> None:

@@ -33,9 +33,9 @@ leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('genomes', 'automl
 assert not leaked, f"generated model imported project modules: {leaked}"
 print(json.dumps(diffs))
 """
-CASES = [(0, (30,)), (1, (1, 8, 8)), (2, (3, 32, 32)), (3, (1, 28, 28))]
-"""(seed, input shape): a table and three image sizes; a network with every block type is
-checked beside them."""
+CASES = [(0, (30,)), (1, (1, 8, 8)), (2, (3, 32, 32)), (3, (1, 28, 28)), (4, (2, 20))]
+"""(seed, input shape): a table, three image sizes and a signal; networks with every block
+type, in two and in one dimension, are checked beside them."""
 
 
 def test_generated_source_matches_built_module(tmp_path: Path) -> None:
@@ -46,15 +46,14 @@ def test_generated_source_matches_built_module(tmp_path: Path) -> None:
         for seed, shape in CASES
     ]
     cases.append((every_block_genome(), BLOCKS_PROBLEM.input_shape))
+    cases.append((every_block_genome("cnn1d"), (2, 20)))
     folders = []
     for case, (genome, shape) in enumerate(cases):
         problem = Problem(shape, 4)
         graph = genome_to_graph(genome, problem)
         module = GraphModule(graph)
-        module.set_normalization(
-            torch.rand(shape[0]) if len(shape) == 3 else torch.rand(shape),
-            torch.rand(shape[0]) + 0.5 if len(shape) == 3 else torch.rand(shape) + 0.5,
-        )
+        statistics = shape if len(shape) == 1 else shape[:1]  # per feature, or per channel
+        module.set_normalization(torch.rand(statistics), torch.rand(statistics) + 0.5)
         module.eval()
         x = torch.rand(5, *shape)
         with torch.no_grad():

@@ -23,9 +23,10 @@ from genomes import (
 from genomes.build import GraphModule
 from genomes.graph import count_flops
 
-SHAPES = [(30,), (1, 8, 8), (1, 28, 28), (3, 32, 32)]
+SHAPES = [(30,), (1, 8, 8), (1, 28, 28), (3, 32, 32), (3, 24)]
+"""A table, three image sizes and a signal (3 channels of 24 steps)."""
 SMALL_SPACE = SearchSpace(
-    families=("mlp", "cnn"),
+    families=("mlp", "cnn", "cnn1d"),
     depth=IntRange(1, 5),
     width=IntRange(4, 32, log=True),
     channels=IntRange(2, 12, log=True),

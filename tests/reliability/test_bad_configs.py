@@ -58,7 +58,7 @@ BAD_CONFIGS = {
     ),
     "bad_family": (
         {"space": {"families": ["mlp", "rnn"]}},
-        r"space.families has unknown choice 'rnn'; allowed: \['mlp', 'cnn'\]",
+        r"space.families has unknown choice 'rnn'; allowed: \['mlp', 'cnn', 'cnn1d'\]",
     ),
     "bad_strategy": (
         {"search": {"strategy": "cmaes"}},
@@ -115,6 +115,19 @@ BAD_CONFIGS = {
     "resolution_above_the_data": (
         {"space": {"families": ["cnn"], "resolution": [4, 16]}},
         r"space.resolution has 16, larger than this dataset's images \(8x8\); allowed: sides up",
+    ),
+    "cnn1d_on_images": (
+        {"space": {"families": ["mlp", "cnn1d"]}},
+        r"space.families includes 'cnn1d', which needs signals \(C x L\); this dataset has "
+        r"input shape \[1, 8, 8\]; allowed: \['mlp', 'cnn'\]",
+    ),
+    "channels_without_signal_layout": (
+        {"dataset": {"channels": 3}},
+        r"`dataset.channels` is read only with `dataset.layout: signal`",
+    ),
+    "bad_layout": (
+        {"dataset": {"layout": "audio"}},
+        r"`dataset.layout`: input should be 'auto', 'table', 'image' or 'signal'; got 'audio'",
     ),
     "bad_latency_device": (
         {"latency": {"device": "gpu"}},
