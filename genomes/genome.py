@@ -172,13 +172,13 @@ class Genome:
         schema = schema or DEFAULT_SCHEMA
         obj = _expect_mapping(data, "genome")
         version = obj.get("schema_version")
-        fields = {"family", "layers", "train", "skips", "schema_version"}
-        _check_fields(obj, fields | ({"scaling"} if version != 1 else set()), "genome")
         if not _is_int(version) or not 1 <= version <= schema.version:
             raise InvalidGenomeError(
                 f"genome.schema_version must be an integer from 1 to {schema.version}; "
                 f"got {version!r}"
             )
+        fields = {"family", "layers", "train", "skips", "schema_version"}
+        _check_fields(obj, fields | ({"scaling"} if version > 1 else set()), "genome")
         family = obj["family"]
         if not isinstance(family, str):
             raise InvalidGenomeError(f"genome.family must be of type str; got {family!r}")

@@ -110,7 +110,9 @@ class MOASHAPruner:
         pairs = list(self._pairs.get(epoch, {}).values())
         correlation = gain = None
         if len(pairs) >= 3:
-            rho = spearmanr([p[0] for p in pairs], [p[1] for p in pairs]).statistic
+            at_rung, finals = zip(*pairs, strict=True)
+            constant = len(set(at_rung)) == 1 or len(set(finals)) == 1  # no rank to correlate
+            rho = 0.0 if constant else spearmanr(at_rung, finals).statistic
             correlation = float(rho) if np.isfinite(rho) else 0.0
             gains = [final - at for at, final in pairs]
             gain = float(np.quantile(gains, self._settings.gain_quantile))

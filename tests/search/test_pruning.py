@@ -5,6 +5,7 @@ final accuracy does."""
 from __future__ import annotations
 
 import heapq
+import warnings
 
 import numpy as np
 import pytest
@@ -99,6 +100,16 @@ def test_a_rung_prunes_only_once_it_ranks_trials_as_their_end_does() -> None:
     rung = {h.epoch: h for h in noisy.health()}[1]
     assert rung.pairs == 12 and rung.correlation < 0.7 and not rung.active, rung
     assert noisy.report(_report(20, 1, 0.0)), "an untrusted rung stopped a trial"
+
+
+def test_a_rung_where_every_trial_scored_the_same_is_untrusted_without_a_warning() -> None:
+    pruner = MOASHAPruner(PruningSettings(eta=3, min_pairs=3, min_correlation=0.7, rule="asha"))
+    for i in range(4):  # every trial at chance on rung 1: ranks say nothing
+        pruner.record(_finished(i, [0.1, 0.3 + 0.1 * i, 0.5 + 0.1 * i]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's ConstantInputWarning would reach the user
+        rung = {h.epoch: h for h in pruner.health()}[1]
+    assert rung.correlation == 0.0 and not rung.active, rung
 
 
 class EpochClockEvaluator:
