@@ -63,11 +63,23 @@ def settle_unused(
 ) -> dict[str, Any]:
     """Give each gene that the block's type does not read (an mbconv expansion in a conv
     block) the first value of its domain, so that one network has one genome."""
-    for gene, applies in applicable(space, scope, family, problem):
-        if applies and not gene.shapes(values):
+    for gene in _read_by_some_blocks(space, scope, family, problem):
+        if not gene.shapes(values):
             domain = space.domain(gene)
             values[gene.name] = domain.ranked()[0] if isinstance(domain, Choices) else domain.low
     return values
+
+
+@functools.lru_cache(maxsize=256)
+def _read_by_some_blocks(
+    space: SearchSpace, scope: GeneScope, family: str, problem: Problem
+) -> tuple[Gene, ...]:
+    """The applying genes of ``scope`` that only some block types read."""
+    return tuple(
+        gene
+        for gene, applies in applicable(space, scope, family, problem)
+        if applies and gene.used_by is not None
+    )
 
 
 def sample_skips(space: SearchSpace, depth: int, rng: np.random.Generator) -> tuple:

@@ -179,7 +179,7 @@ class SearchSpace:
     """Domains by config key (``SearchSpace(depth=IntRange(1, 3), activations=("relu",))``);
     keys left out take the schema's defaults. ``space.depth`` is the domain of ``depth``."""
 
-    __slots__ = ("schema", "skips", "max_params", "_domains")
+    __slots__ = ("schema", "skips", "max_params", "_domains", "_hash")
 
     def __init__(
         self,
@@ -202,6 +202,8 @@ class SearchSpace:
         object.__setattr__(self, "skips", bool(skips))
         object.__setattr__(self, "max_params", max_params)
         object.__setattr__(self, "_domains", resolved)
+        # hashed once: the operators' caches look a space up tens of thousands of times a search
+        object.__setattr__(self, "_hash", hash((self.skips, max_params, tuple(resolved.items()))))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a SearchSpace is immutable")
@@ -216,7 +218,7 @@ class SearchSpace:
         return isinstance(other, SearchSpace) and self.__reduce__() == other.__reduce__()
 
     def __hash__(self) -> int:
-        return hash((self.skips, self.max_params, tuple(self._domains.items())))
+        return self._hash
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (self.schema, self.skips, self.max_params, self._domains))
