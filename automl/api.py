@@ -164,13 +164,15 @@ class Run:
         budgets_ms: Sequence[float] = (),
         name: str | None = None,
         runtimes: Sequence[str] = ("eager",),
+        quantize: Sequence[str] = ("none",),
     ) -> Path:
-        """``automl study``: the front re-measured on every combination of the settings,
-        kept in ``studies/NAME/``; returns that folder."""
+        """``automl study``: the front re-measured on every combination of the settings
+        (``quantize=("none", "int8")`` adds each member quantised, in ONNX Runtime), kept in
+        ``studies/NAME/``; returns that folder."""
         from automl.study.folders import default_study_name, new_study_dir
         from automl.study.measure import run_study, study_settings, write_study
 
-        settings = study_settings(devices, batch_sizes, threads, runtimes)
+        settings = study_settings(devices, batch_sizes, threads, runtimes, quantize)
         folder = new_study_dir(self.path, name or default_study_name(settings))
         rows, picks = run_study(self._trained(), settings, list(budgets_ms))
         write_study(folder, rows, picks)

@@ -320,6 +320,12 @@ def _numbers(kind: type) -> click.ParamType:
     show_default=True,
     help="eager, exported (torch.export) or onnxruntime (CPU), several comma-separated.",
 )
+@click.option(
+    "--quantize",
+    default="none",
+    show_default=True,
+    help="none (as trained) and/or int8 (quantised, in ONNX Runtime), comma-separated.",
+)
 @click.option("--budgets-ms", type=_numbers(float), default=None, help="Latency budgets, ms.")
 @click.option("--name", default=None, help="Folder under RUN/studies (default: from the settings).")
 def study(
@@ -328,6 +334,7 @@ def study(
     batch_sizes: list[int],
     threads: list[int],
     runtimes: str,
+    quantize: str,
     budgets_ms: list[float] | None,
     name: str | None,
 ) -> None:
@@ -341,7 +348,8 @@ def study(
 
     devices = [part.strip() for part in device.split(",")]
     kinds = [part.strip() for part in runtimes.split(",")]
-    settings = study_settings(devices, batch_sizes, threads, kinds)
+    forms = [part.strip() for part in quantize.split(",")]
+    settings = study_settings(devices, batch_sizes, threads, kinds, forms)
     folder = new_study_dir(run_dir, name or default_study_name(settings))
     run = open_run(run_dir)
     rows, picks = run_study(run, settings, budgets_ms or [], progress=click.echo)

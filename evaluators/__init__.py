@@ -21,6 +21,7 @@ _EXPORTS = {
         "DriftTracker",
         "LatencyStats",
         "calibrate",
+        "measure_deployed",
         "measure_latency",
         "prime_drift",
         "reference_model",

@@ -26,6 +26,7 @@ import dataclasses
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -111,6 +112,26 @@ def measure_latency(
     candidate = deployed(
         _inference_copy(model).to(settings.device), settings.runtime, meter.x, settings.threads
     )
+    return _timed(meter, candidate, settings, drift)
+
+
+def measure_deployed(
+    candidate: Callable[[torch.Tensor], object],
+    input_shape: tuple[int, ...],
+    settings: LatencySettings,
+    drift: DriftTracker | None = None,
+) -> LatencyStats:
+    """As ``measure_latency``, for a network already in the form that runs it (a callable on
+    input tensors: an int8 ONNX Runtime session, say)."""
+    return _timed(_Meter(settings, input_shape), candidate, settings, drift)
+
+
+def _timed(
+    meter: _Meter,
+    candidate: Callable[[torch.Tensor], object],
+    settings: LatencySettings,
+    drift: DriftTracker | None,
+) -> LatencyStats:
     calls = meter.calls_per_block(candidate)
     if settings.reference_ms is None:
         times = meter.blocks(candidate, calls, settings.blocks)

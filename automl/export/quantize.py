@@ -15,10 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from evaluators import onnx_session
+from evaluators import as_model_input, onnx_session
+
+if TYPE_CHECKING:
+    import torch
 
 CALIBRATION_SAMPLES = 256
 CALIBRATION_BATCH = 32
@@ -40,6 +44,21 @@ class RuntimeMeasurement:
     threads and sequential execution; no drift correction (the two files are timed back to
     back, so their ratio is what compares)."""
     file_bytes: int
+
+
+def calibration_set(x_train: torch.Tensor) -> np.ndarray:
+    """``CALIBRATION_SAMPLES`` model inputs of the training split, drawn with a fixed seed."""
+    train = as_model_input(x_train).numpy()
+    picked = np.random.default_rng(0).permutation(len(train))[:CALIBRATION_SAMPLES]
+    return train[np.sort(picked)]
+
+
+def session_accuracy(session, x: np.ndarray, y: np.ndarray) -> float:  # noqa: ANN001
+    """Accuracy of an ONNX Runtime session on model inputs ``x`` and labels ``y``."""
+    predictions = np.concatenate(
+        [session.run(None, {"x": x[i : i + 1024]})[0].argmax(1) for i in range(0, len(x), 1024)]
+    )
+    return float((predictions == y).mean())
 
 
 def quantize_int8(fp32: Path, int8: Path, calibration: np.ndarray) -> None:
@@ -83,12 +102,9 @@ def measure(
 ) -> RuntimeMeasurement:
     """Test accuracy of ``path`` on ``(x, y)`` and its latency per call of ``batch_size``."""
     session = onnx_session(path, threads)
-    predictions = np.concatenate(
-        [session.run(None, {"x": x[i : i + 1024]})[0].argmax(1) for i in range(0, len(x), 1024)]
-    )
     batch = {"x": np.ascontiguousarray(np.resize(x, (batch_size, *x.shape[1:])))}
     return RuntimeMeasurement(
-        test_accuracy=float((predictions == y).mean()),
+        test_accuracy=session_accuracy(session, x, y),
         latency_ms=_latency_ms(lambda: session.run(None, batch)),
         file_bytes=path.stat().st_size,
     )

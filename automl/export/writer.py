@@ -15,13 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from automl.atomic import atomic_path
 from automl.data import load_dataset
 from automl.errors import ConfigError, ExportCheckError, storage_errors
-from automl.export.quantize import CALIBRATION_SAMPLES, QuantizationError, measure, quantize_int8
+from automl.export.quantize import QuantizationError, calibration_set, measure, quantize_int8
 from automl.run.finished import FinishedRun
 from automl.run.retrain import summarize
 from automl.run.store import TrialRecord
@@ -113,10 +112,9 @@ def _quantized(run: FinishedRun, fp32: Path, int8: Path) -> dict[str, object]:
     measure both on the test split and at the run's latency setting; a quantisation that
     fails is reported (the fp32 files stay as they are)."""
     splits = load_dataset(run.config.dataset)
-    train = as_model_input(splits.x_train).numpy()
-    picked = np.random.default_rng(0).permutation(len(train))[:CALIBRATION_SAMPLES]
+    calibration = calibration_set(splits.x_train)
     try:
-        quantize_int8(fp32, int8, train[np.sort(picked)])
+        quantize_int8(fp32, int8, calibration)
     except QuantizationError as exc:
         return {"error": f"int8 quantisation failed, the fp32 export is kept: {exc}"}
     x, y = as_model_input(splits.x_test).numpy(), splits.y_test.numpy()
@@ -128,7 +126,7 @@ def _quantized(run: FinishedRun, fp32: Path, int8: Path) -> dict[str, object]:
         "int8": dataclasses.asdict(after),
         "accuracy_change": after.test_accuracy - before.test_accuracy,
         "latency_ratio": after.latency_ms / before.latency_ms,
-        "calibration_samples": len(picked),
+        "calibration_samples": len(calibration),
         "runtime": "onnxruntime, CPU, intra-op threads = latency.threads",
     }
 

@@ -16,7 +16,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
 
 def default_study_name(settings: Iterable[StudySetting]) -> str:
     """A name from the settings: devices, batch sizes, thread counts and runtimes other than
-    eager, e.g. ``cpu+cuda0_b1-8_t1`` or ``cpu_b1_t1_eager-onnxruntime``."""
+    eager, e.g. ``cpu+cuda0_b1-8_t1`` or ``cpu_b1_t1_eager-onnxruntime-onnxruntime-int8``."""
 
     def joined(values: Iterable[object]) -> str:
         return "-".join(str(value) for value in dict.fromkeys(values))
@@ -25,7 +25,7 @@ def default_study_name(settings: Iterable[StudySetting]) -> str:
     devices = "+".join(dict.fromkeys(s.device.replace(":", "") for s in settings))
     batches = joined(s.batch_size for s in settings)
     name = f"{devices}_b{batches}_t{joined(s.threads for s in settings)}"
-    runtimes = joined(s.runtime for s in settings)
+    runtimes = joined(s.runtime + ("-int8" if s.quantize == "int8" else "") for s in settings)
     return name if runtimes == "eager" else f"{name}_{runtimes}"
 
 

@@ -15,12 +15,14 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from automl.errors import ConfigError
 from automl.run.finished import FinishedRun
 from automl.run.outputs import write_rows
+from automl.run.rundir import weights_path
 from automl.study.plot import plot_study
 from evaluators import (
     DriftTracker,
@@ -29,9 +31,13 @@ from evaluators import (
     calibrate,
     check_device,
     check_runtime,
+    measure_deployed,
     measure_latency,
     prime_drift,
 )
+
+if TYPE_CHECKING:
+    from automl.study.int8 import Int8Member
 
 STUDY_FILE = "study.csv"
 PICKS_FILE = "study_picks.csv"
@@ -46,11 +52,14 @@ class StudySetting:
     batch_size: int
     threads: int
     runtime: str = "eager"
+    quantize: str = "none"
+    """``int8``: the member quantised (ONNX Runtime only), else as trained (fp32)."""
 
     @property
     def label(self) -> str:
         runtime = "" if self.runtime == "eager" else f" {self.runtime}"
-        return f"{self.device} b={self.batch_size} t={self.threads}{runtime}"
+        quantize = "" if self.quantize == "none" else f" {self.quantize}"
+        return f"{self.device} b={self.batch_size} t={self.threads}{runtime}{quantize}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +76,17 @@ class StudyRow:
     spread: float
     """Interquartile range of the timed blocks over their median: how noisy the setting was."""
     val_accuracy: float
+    """Of the network as this setting runs it: after quantisation on an int8 row."""
     test_accuracy: float | None
     runtime: str = "eager"
+    quantize: str = "none"
+    file_bytes: int | None = None
+    """What ships: the state dict (``weights.pt``) of an fp32 row, ``model.int8.onnx`` of an
+    int8 row."""
 
     @property
     def setting(self) -> StudySetting:
-        return StudySetting(self.device, self.batch_size, self.threads, self.runtime)
+        return StudySetting(self.device, self.batch_size, self.threads, self.runtime, self.quantize)
 
     @property
     def shown_accuracy(self) -> float:
@@ -114,19 +128,31 @@ PICKS_COLUMNS = (
 )
 
 
+QUANTIZE = ("none", "int8")
+
+
 def study_settings(
     devices: Sequence[str],
     batch_sizes: Sequence[int],
     threads: Sequence[int],
     runtimes: Sequence[str] = ("eager",),
+    quantize: Sequence[str] = ("none",),
 ) -> list[StudySetting]:
-    """Every combination of the settings, in this order."""
+    """Every combination of the settings, in this order; the members as trained in each
+    runtime where ``quantize`` holds ``none``, and quantised to int8 in ONNX Runtime (the
+    runtime its int8 kernels are for) where it holds ``int8``."""
+    unknown = [q for q in quantize if q not in QUANTIZE]
+    if unknown or not quantize:
+        given = repr(unknown[0]) if unknown else "nothing"
+        raise ConfigError(f"--quantize: {given} is not a choice; allowed: {', '.join(QUANTIZE)}")
+    kinds = [(r, "none") for r in runtimes if "none" in quantize]
+    kinds += [("onnxruntime", "int8")] * ("int8" in quantize)
     return [
-        StudySetting(d, b, t, r)
+        StudySetting(d, b, t, r, q)
         for d in devices
         for b in batch_sizes
         for t in threads
-        for r in runtimes
+        for r, q in kinds
     ]
 
 
@@ -149,6 +175,11 @@ def run_study(
     say = progress or (lambda _line: None)
     template = latency or run.config.evaluation_settings().latency
     models = {record.trial_id: run.load_model(record) for record in run.front}
+    int8 = {}
+    if any(setting.quantize == "int8" for setting in settings):
+        from automl.study.int8 import quantize_front
+
+        int8 = quantize_front(run, models, say)
     rows: list[StudyRow] = []
     for setting in settings:
         if setting.device == "cpu" and setting.threads > available_cpus():
@@ -156,7 +187,7 @@ def run_study(
                 f"note: {setting.label} asks for {setting.threads} threads but this process "
                 f"has {available_cpus()} core(s); the threads share them"
             )
-        rows += _measure_setting(run, models, setting, template, say)
+        rows += _measure_setting(run, models, int8, setting, template, say)
     picks = [pick_within(rows, setting, budget) for setting in settings for budget in budgets_ms]
     return rows, picks
 
@@ -164,6 +195,7 @@ def run_study(
 def _measure_setting(
     run: FinishedRun,
     models: dict[int, nn.Module],
+    int8: dict[int, Int8Member],
     setting: StudySetting,
     template: LatencySettings,
     say: Callable[[str], None],
@@ -182,19 +214,32 @@ def _measure_setting(
     prime_drift(drift, run.input_shape, settings)
     rows = []
     for done, record in enumerate(run.front, 1):
-        stats = measure_latency(models[record.trial_id], run.input_shape, settings, drift)
+        trial_id = record.trial_id
+        if setting.quantize == "int8":
+            if trial_id not in int8:
+                continue  # its quantisation failed, as a note said
+            member = int8[trial_id]
+            runner = member.runner(setting.threads)
+            stats = measure_deployed(runner, run.input_shape, settings, drift)
+            accuracy = (member.val_accuracy, member.test_accuracy)
+            file_bytes = member.file_bytes
+        else:
+            stats = measure_latency(models[trial_id], run.input_shape, settings, drift)
+            accuracy = (record.val_accuracy, record.test_accuracy)
+            file_bytes = weights_path(run.run_dir, trial_id).stat().st_size
         rows.append(
             StudyRow(
-                record.trial_id,
+                trial_id,
                 setting.device,
                 setting.batch_size,
                 setting.threads,
                 stats.latency_ms,
                 stats.latency_ms / setting.batch_size,
                 stats.spread,
-                record.val_accuracy,
-                record.test_accuracy,
+                *accuracy,
                 setting.runtime,
+                setting.quantize,
+                file_bytes,
             )
         )
         say(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from automl.errors import ConfigError
 from automl.run.finished import FinishedRun, open_run
 from automl.study.measure import (
     PICKS_COLUMNS,
@@ -16,6 +17,7 @@ from automl.study.measure import (
     StudySetting,
     pick_within,
     run_study,
+    study_settings,
     write_study,
 )
 from evaluators import DeviceError, LatencySettings, available_cpus, check_device
@@ -168,3 +170,26 @@ def test_check_device_rejects_missing_cuda(run: FinishedRun) -> None:
     with pytest.raises(DeviceError):
         run_study(run, [SINGLE, StudySetting("cuda:99", 1, 1)], [1.0], lines.append, QUICK)
     assert not lines, f"run_study measured before rejecting the device: {lines}"
+
+
+def test_int8_rows_are_the_members_quantised_and_run_in_onnx_runtime(run: FinishedRun) -> None:
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    int8 = StudySetting("cpu", 1, 1, "onnxruntime", "int8")
+    settings = study_settings(["cpu"], [1], [1], ["eager"], ["none", "int8"])
+    assert settings == [SINGLE, int8], f"settings for none,int8: {settings}"
+    lines: list[str] = []
+    rows, _ = run_study(run, [int8], [], lines.append, QUICK)
+    quantised = {line.split()[2] for line in lines if line.startswith("int8: trial")}
+    assert {str(r.trial_id) for r in rows} == quantised, f"rows {rows} against notes {lines}"
+    assert len(rows) == len(run.front), f"a front member failed to quantise: {lines}"
+    fp32 = {record.trial_id: record for record in run.front}
+    for row in rows:
+        assert row.setting == int8 and row.latency_ms > 0 and row.file_bytes > 0, row
+        drop = fp32[row.trial_id].test_accuracy - row.test_accuracy
+        assert drop <= 0.02, f"trial {row.trial_id} lost {drop:.3f} of test accuracy at int8"
+        assert "int8" in row.setting.label
+
+
+def test_an_unknown_quantisation_is_refused_before_anything_is_measured() -> None:
+    with pytest.raises(ConfigError, match=r"--quantize: 'int4' is not a choice; allowed: none"):
+        study_settings(["cpu"], [1], [1], ["eager"], ["none", "int4"])
