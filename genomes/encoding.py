@@ -7,7 +7,7 @@ may be empty) and the block's genes, the training genes, and one bit per possibl
 float genes are their position in their range (on a log axis for log genes), ordered choices
 (numbers) their rank, other choices one-hot, bools 0 or 1. Genes whose domain is one value take
 no column. A gene that does not apply to the genome (a CNN gene of an MLP, a block slot past its
-depth) encodes as 0.
+depth, a gene its block type does not read) encodes as 0.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from genomes.genome import GeneValues, Genome, LayerGene, ScalingGene, TrainGene
-from genomes.sampling import families_for
+from genomes.sampling import families_for, settle_unused
 from genomes.schema import Gene, GeneScope
 from genomes.space import Choices, Domain, Problem, SearchSpace
 
@@ -128,7 +128,11 @@ class GenomeEncoding:
             x[column] = float(slot < genome.depth)
         for block in self._blocks.values():
             values = self._values_of(genome, block)
-            if values is not None and block.gene.applies(genome.family, self.problem.is_image):
+            if (
+                values is not None
+                and block.gene.applies(genome.family, self.problem.is_image)
+                and block.gene.shapes(values)  # a gene the block type does not read: 0
+            ):
                 _encode_value(x, block, values[block.gene.name])
         for k, pair in enumerate(self._skips):
             x[self._skip_start + k] = float(pair in genome.skips)
@@ -197,7 +201,9 @@ class GenomeEncoding:
         layers = []
         for slot in range(depth):
             values = self._decode_scope(x, slot, family)
-            layers.append(LayerGene(values))
+            layers.append(
+                LayerGene(settle_unused(self.space, GeneScope.LAYER, family, self.problem, values))
+            )
         train = TrainGene(self._decode_scope(x, GeneScope.TRAINING, family))
         scaling = ScalingGene(self._decode_scope(x, GeneScope.SCALING, family))
         skips = tuple(

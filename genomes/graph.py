@@ -48,7 +48,7 @@ def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
         if genome.family == "mlp":
             x = _mlp_block(builder, f"b{index}", x, gene)
         else:
-            scaled = gene.replace(width=max(1, round(gene.width * multiplier)))
+            scaled = gene.replace(width=scaled_width(gene.width, multiplier))
             x = _cnn_block(builder, f"b{index}", x, scaled)
         sources = sorted(src for src, dst in genome.skips if dst == index)
         if sources:
@@ -60,6 +60,11 @@ def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
         x = builder.layer("head_flatten", x, "Flatten")
     builder.layer("head", x, "Linear", builder.shape(x)[0], problem.num_classes)
     return builder.graph
+
+
+def scaled_width(width: int, multiplier: float) -> int:
+    """A convolution block's channels under the network's width multiplier."""
+    return max(1, round(width * multiplier))
 
 
 def count_params(graph: nx.DiGraph) -> int:

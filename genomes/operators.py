@@ -63,8 +63,9 @@ def mutate_value(gene: Gene, domain: Domain, value: Any, rng: np.random.Generato
 def mutate(
     genome: Genome, space: SearchSpace, problem: Problem, rng: np.random.Generator
 ) -> Genome:
-    """One mutation at a site drawn uniformly among the genes that vary (a layer gene of one
-    block, a training gene) and the structural moves, then repair."""
+    """One mutation at a site drawn uniformly among the genes that vary (a scaling gene, a
+    layer gene of one block whose type reads it, a training gene) and the structural moves,
+    then repair."""
     move = choose(rng, _sites(genome, space, problem))
     return repair(move(genome, rng), space, problem, rng)
 

@@ -58,6 +58,20 @@ def _repair_genes(
     return settle_unused(space, scope, family, problem, repaired)
 
 
+def _narrower_multiplier(genome: Genome, space: SearchSpace, problem: Problem) -> float | None:
+    """The next smaller width multiplier of the space, where the genome has one to lower."""
+    gene = next(
+        (g for g, applies in applicable(space, GeneScope.SCALING, genome.family, problem)
+         if applies and g.name == "width_multiplier"),
+        None,
+    )  # fmt: skip
+    if gene is None:
+        return None
+    current = genome.scaling.width_multiplier
+    smaller = [m for m in space.domain(gene).ranked() if m < current]
+    return smaller[-1] if smaller else None
+
+
 def _repair_skips(skips: tuple, space: SearchSpace, depth: int) -> tuple:
     if not space.skips:
         return ()
@@ -65,7 +79,8 @@ def _repair_skips(skips: tuple, space: SearchSpace, depth: int) -> tuple:
 
 
 def _fit_param_limit(genome: Genome, space: SearchSpace, problem: Problem) -> Genome:
-    """Halve the widest layer (or drop the last one) until the network fits ``max_params``."""
+    """Take the next smaller width multiplier, else halve the widest layer, else drop the
+    last one, until the network fits ``max_params``."""
     if space.max_params is None:
         return genome
     width_gene = next(
@@ -73,6 +88,11 @@ def _fit_param_limit(genome: Genome, space: SearchSpace, problem: Problem) -> Ge
     )
     width_range = space.domain(width_gene)
     while count_params(genome_to_graph(genome, problem)) > space.max_params:
+        narrower = _narrower_multiplier(genome, space, problem)
+        if narrower is not None:
+            scaling = genome.scaling.replace(width_multiplier=narrower)
+            genome = dataclasses.replace(genome, scaling=scaling)
+            continue
         layers = list(genome.layers)
         widest = max(range(len(layers)), key=lambda i: layers[i].width)
         if layers[widest].width > width_range.low:

@@ -62,7 +62,8 @@ def settle_unused(
     space: SearchSpace, scope: GeneScope, family: str, problem: Problem, values: dict[str, Any]
 ) -> dict[str, Any]:
     """Give each gene that the block's type does not read (an mbconv expansion in a conv
-    block) the first value of its domain, so that one network has one genome."""
+    block) the first of its choices in rank order (the smallest, for numbers), so that one
+    network has one genome."""
     for gene in _read_by_some_blocks(space, scope, family, problem):
         if not gene.shapes(values):
             domain = space.domain(gene)

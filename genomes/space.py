@@ -249,6 +249,12 @@ class SearchSpace:
                 f"(input shape {list(problem.input_shape)}); allowed: [0]"
             )
         largest = min(problem.input_shape[1:]) if problem.is_image else 0
+        own = problem.input_shape[1] if problem.is_image else None
+        if 0 in self.resolution and own in resolutions and problem.input_shape[2] == own:
+            raise SearchSpaceError(
+                f"space.resolution lists both 0 and {own}, the images' own size twice (one "
+                f"network, two genomes); allowed: one of them"
+            )
         if any(side > largest for side in resolutions):
             raise SearchSpaceError(
                 f"space.resolution has {max(resolutions)}, larger than this dataset's images "

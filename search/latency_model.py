@@ -33,8 +33,8 @@ def operator_features(graph: nx.DiGraph) -> dict[str, float]:
         op = node["op"]
         if op == "input" or op in INFERENCE_NO_OPS:  # not timed: see GraphModule.for_inference
             continue
-        if op == "Conv2d" and len(node["args"]) > 6 and node["args"][6] > 1:
-            op = "Conv2d grouped"  # a depthwise kernel costs per MAC unlike a dense one
+        if op in ("Conv1d", "Conv2d") and len(node["args"]) > 6 and node["args"][6] > 1:
+            op = f"{op} grouped"  # a depthwise kernel costs per MAC unlike a dense one
         features[f"{op} calls"] = features.get(f"{op} calls", 0.0) + 1.0
         features[f"{op} macs"] = features.get(f"{op} macs", 0.0) + float(node["macs"])
         elements = float(np.prod(node["shape"])) if node["shape"] else 0.0

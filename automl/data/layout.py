@@ -18,8 +18,8 @@ _SHAPES = {"table": "N x F", "image": "N x H x W or N x C x H x W", "signal": "N
 def arrange(
     x: np.ndarray, layout: str, channels: int | None, source: object, name: str
 ) -> np.ndarray:
-    """Numeric features ``x`` (dims N x ...) in ``layout``: a table N x F, images N x C x H x W
-    (uint8 kept), signals N x C x L (float32)."""
+    """Features ``x`` (dims N x ...) in ``layout``: a table N x F, images N x C x H x W (uint8
+    kept), signals N x C x L (float32); anything but numbers is refused."""
     kind = layout if layout != "auto" else {2: "table", 3: "image", 4: "image"}.get(x.ndim)
     fits = {"table": x.ndim == 2, "image": x.ndim in (3, 4), "signal": x.ndim in (2, 3)}
     if kind is None or not fits[kind] or x.shape[0] == 0:
@@ -27,8 +27,15 @@ def arrange(
             f"{source}: `{name}` has shape {list(x.shape)}, which `dataset.layout` = {layout!r}"
             f" cannot read; allowed: {_allowed(layout)}, with N > 0"
         )
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise DataError(f"{source}: `{name}` has dtype {x.dtype}; allowed: numbers")
     if kind == "image":
         return x[:, None] if x.ndim == 3 else x
+    if kind == "signal" and x.ndim == 3 and channels not in (None, x.shape[1]):
+        raise DataError(
+            f"{source}: `dataset.channels` = {channels}, but `{name}` holds {x.shape[1]} "
+            f"channels (shape {list(x.shape)}); allowed: {x.shape[1]}, or leave it out"
+        )
     if kind == "signal" and x.ndim == 2:
         count = channels or 1
         if x.shape[1] % count:

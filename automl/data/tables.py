@@ -61,12 +61,13 @@ def _read_csv(config: DatasetConfig) -> RawDataset:
         raise DataError(f"{path}: not a readable CSV file ({exc})") from None
     if not features:
         raise DataError(f"{path}: a header but no data rows")
+    if config.layout == "image":
+        raise DataError(
+            f"{path}: `dataset.layout` = 'image', but a CSV holds tables or signals; allowed: "
+            "auto, table, signal"
+        )
     y, _, classes = encode_labels(labels, source=str(path))
     x = arrange(np.array(features, dtype=np.float32), config.layout, config.channels, path, "x")
-    if x.ndim == 4:
-        raise DataError(
-            f"{path}: a CSV holds tables or signals; allowed `dataset.layout`: auto, table, signal"
-        )
     return RawDataset(x, y, classes, str(path))
 
 
@@ -114,11 +115,9 @@ def _read_npz(config: DatasetConfig) -> RawDataset:
 
 
 def _features(x: np.ndarray, config: DatasetConfig, path: object, name: str) -> np.ndarray:
-    x = arrange(x, config.layout, config.channels, path, name)
+    x = arrange(x, config.layout, config.channels, path, name)  # numbers only
     if x.ndim == 4 and x.dtype == np.uint8:
         return x
-    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
-        raise DataError(f"{path}: `{name}` has dtype {x.dtype}; allowed: numbers")
     x = x.astype(np.float32)
     if not np.isfinite(x).all():
         raise DataError(f"{path}: `{name}` holds NaN or infinite values")

@@ -206,9 +206,10 @@ def _metrics(run: FinishedRun, record: TrialRecord) -> dict[str, object]:
         "input_shape": list(run.input_shape),
         "num_classes": len(run.classes),
         "classes": list(run.classes),
-        "input": "images as floats in [0, 1], N x C x H x W"
-        if len(run.input_shape) == 3
-        else "raw feature values, N x F",
+        "input": {
+            3: "images as floats in [0, 1], N x C x H x W",
+            2: "signals as raw values, N x C x L (channels x steps)",
+        }.get(len(run.input_shape), "raw feature values, N x F"),
     }
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 from rich.table import Table
 
 from automl.run.store import TrialRecord
-from genomes import Genome, LayerGene
+from genomes import Genome, LayerGene, scaled_width
 
 
 def describe_genome(genome: Genome) -> str:
-    widths = "-".join(_describe_block(layer) for layer in genome.layers)
+    """Family, blocks (channels after the width multiplier), resolution, first activation,
+    optimiser, learning rate and batch size, on one line."""
+    multiplier = genome.scaling.width_multiplier
+    widths = "-".join(_describe_block(layer, multiplier) for layer in genome.layers)
+    if genome.scaling.resolution:
+        widths += f" @{genome.scaling.resolution}px"
     train = genome.train
     return (
         f"{genome.family} {widths} {genome.layers[0].activation if genome.layers else ''} "
@@ -17,13 +22,14 @@ def describe_genome(genome: Genome) -> str:
     )
 
 
-def _describe_block(layer: LayerGene) -> str:
+def _describe_block(layer: LayerGene, multiplier: float) -> str:
     """Its width, marked ``dw`` (depthwise-separable) or ``mb<expansion>[se]:``."""
+    width = scaled_width(layer.width, multiplier)
     if layer.get("block") == "dwsep":
-        return f"dw{layer.width}"
+        return f"dw{width}"
     if layer.get("block") == "mbconv":
-        return f"mb{layer.expansion}{'se' if layer.se else ''}:{layer.width}"
-    return str(layer.width)
+        return f"mb{layer.expansion}{'se' if layer.se else ''}:{width}"
+    return str(width)
 
 
 def front_table(front: list[TrialRecord]) -> Table:

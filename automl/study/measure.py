@@ -139,20 +139,24 @@ def study_settings(
     quantize: Sequence[str] = ("none",),
 ) -> list[StudySetting]:
     """Every combination of the settings, in this order; the members as trained in each
-    runtime where ``quantize`` holds ``none``, and quantised to int8 in ONNX Runtime (the
-    runtime its int8 kernels are for) where it holds ``int8``."""
+    runtime where ``quantize`` holds ``none``, and quantised to int8 in ONNX Runtime on the
+    CPU (the runtime and device its int8 kernels are for) where it holds ``int8``."""
     unknown = [q for q in quantize if q not in QUANTIZE]
     if unknown or not quantize:
         given = repr(unknown[0]) if unknown else "nothing"
         raise ConfigError(f"--quantize: {given} is not a choice; allowed: {', '.join(QUANTIZE)}")
+    if "int8" in quantize and "cpu" not in devices:
+        raise ConfigError(
+            f"--quantize int8 runs in ONNX Runtime on the CPU; --device is {','.join(devices)}: "
+            "add cpu"
+        )
     kinds = [(r, "none") for r in runtimes if "none" in quantize]
-    kinds += [("onnxruntime", "int8")] * ("int8" in quantize)
     return [
         StudySetting(d, b, t, r, q)
         for d in devices
         for b in batch_sizes
         for t in threads
-        for r, q in kinds
+        for r, q in kinds + [("onnxruntime", "int8")] * ("int8" in quantize and d == "cpu")
     ]
 
 
@@ -188,7 +192,8 @@ def run_study(
                 f"has {available_cpus()} core(s); the threads share them"
             )
         rows += _measure_setting(run, models, int8, setting, template, say)
-    picks = [pick_within(rows, setting, budget) for setting in settings for budget in budgets_ms]
+    measured = [setting for setting in settings if any(row.setting == setting for row in rows)]
+    picks = [pick_within(rows, setting, budget) for setting in measured for budget in budgets_ms]
     return rows, picks
 
 

@@ -70,6 +70,9 @@ def test_csv_rows_split_into_channels_one_after_the_other(tmp_path: Path) -> Non
         (dict(name="npz", layout="signal", images=True), r"`x` has shape \[12, 1, 4, 4\], which"),
         (dict(name="csv", layout="signal", channels=4), r"6 features per sample do not split"),
         (dict(name="digits", layout="signal"), r"'signal' does not fit dataset 'digits'"),
+        (dict(name="npz", layout="signal", channels=3), r"`dataset.channels` = 3, but `x` holds 2"),
+        (dict(name="npz", layout="signal", text=True), r"`x` has dtype <U1; allowed: numbers"),
+        (dict(name="csv", layout="image"), r"'image', but a CSV holds tables or signals"),
     ],
 )
 def test_a_layout_that_does_not_fit_the_data_is_refused(
@@ -77,6 +80,10 @@ def test_a_layout_that_does_not_fit_the_data_is_refused(
 ) -> None:
     if fields.pop("images", False):
         np.savez(tmp_path / "d.npz", x=np.zeros((12, 1, 4, 4), np.uint8), y=np.arange(12) % 2)
+        fields["path"] = str(tmp_path / "d.npz")
+    elif fields["name"] == "npz":
+        x = np.full((12, 6), "a") if fields.pop("text", False) else waves(12)[0]
+        np.savez(tmp_path / "d.npz", x=x, y=np.arange(12) % 2)
         fields["path"] = str(tmp_path / "d.npz")
     elif fields["name"] == "csv":
         rows = [",".join(["1"] * 6) + f",{r % 2}" for r in range(8)]

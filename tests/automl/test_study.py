@@ -193,3 +193,11 @@ def test_int8_rows_are_the_members_quantised_and_run_in_onnx_runtime(run: Finish
 def test_an_unknown_quantisation_is_refused_before_anything_is_measured() -> None:
     with pytest.raises(ConfigError, match=r"--quantize: 'int4' is not a choice; allowed: none"):
         study_settings(["cpu"], [1], [1], ["eager"], ["none", "int4"])
+    with pytest.raises(ConfigError, match=r"--quantize int8 runs in ONNX Runtime on the CPU"):
+        study_settings(["cuda:0"], [1], [1], ["eager"], ["int8"])
+    both = study_settings(["cpu", "cuda:0"], [1], [1], ["eager"], ["none", "int8"])
+    assert [(s.device, s.quantize) for s in both] == [
+        ("cpu", "none"),
+        ("cpu", "int8"),
+        ("cuda:0", "none"),
+    ], f"int8 settings go to the CPU only: {both}"

@@ -13,6 +13,7 @@ import torch
 
 from genomes import (
     Genome,
+    GenomeEncoding,
     GraphModule,
     Problem,
     SearchSpace,
@@ -21,6 +22,7 @@ from genomes import (
     genome_to_graph,
     mutate,
     sample_genome,
+    validate_genome,
 )
 from genomes.genome import layer_gene, scaling_gene, train_gene
 
@@ -134,3 +136,6 @@ def test_a_cnn_genome_from_before_block_types_reads_as_plain_conv() -> None:
     layer = genome.layers[0]
     assert (layer.block, layer.expansion, layer.se) == ("conv", 1, False)
     assert genome.scaling == scaling_gene(), "a schema-1 genome is not at its own scale"
+    space = SearchSpace(families=("cnn",))  # expansion [3, 6]: the implied 1 is not read
+    validate_genome(genome, space, PROBLEM)
+    assert GenomeEncoding(space, PROBLEM).encode(genome).shape, "an old genome did not encode"

@@ -20,6 +20,7 @@ from genomes import (
     count_flops,
     genome_to_graph,
     mutate,
+    repair,
     sample_genome,
     validate_genome,
 )
@@ -79,9 +80,22 @@ def test_scaling_genes_are_sampled_mutated_encoded_and_valid() -> None:
             r"space.resolution has 16, larger than .*\(12x12\); allowed: sides up to 12",
         ),
         (Problem((30,), 3), r"space.resolution is \[8, 12, 16\], but this dataset has no images"),
+        (Problem((4, 16, 16), 3), r"lists both 0 and 16, the images' own size twice"),
     ],
 )
 def test_a_resolution_the_data_cannot_give_is_refused(problem: Problem, message: str) -> None:
-    space = SearchSpace(families=("mlp",), resolution=(8, 12, 16))
+    sides = (0, 8, 16) if problem.input_shape[1:] == (16, 16) else (8, 12, 16)
+    space = SearchSpace(families=("mlp",), resolution=sides)
     with pytest.raises(SearchSpaceError, match=message):
         space.check_problem(problem)
+
+
+def test_a_parameter_limit_takes_a_narrower_multiplier_before_giving_up() -> None:
+    space = SearchSpace(
+        families=("cnn",), depth=(1, 2), channels=(8, 16), width_multipliers=(1.0, 4.0),
+        max_params=500,
+    )  # fmt: skip
+    problem, rng = Problem((1, 8, 8), 10), np.random.default_rng(0)
+    for _ in range(30):
+        genome = repair(sample_genome(space, problem, rng), space, problem, rng)
+        validate_genome(genome, space, problem)  # within max_params, at multiplier 1.0
