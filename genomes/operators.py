@@ -22,7 +22,14 @@ from deap import base, tools
 
 from genomes.genome import GeneValues, Genome
 from genomes.repair import repair
-from genomes.sampling import applicable, choose, families_for, sample_genome, sample_layer
+from genomes.sampling import (
+    applicable,
+    choose,
+    families_for,
+    sample_genome,
+    sample_layer,
+    stem_applies,
+)
 from genomes.schema import Gene, GeneKind, GeneScope
 from genomes.space import Choices, Domain, Problem, SearchSpace
 
@@ -71,13 +78,14 @@ def mutate(
 
 
 def _sites(genome: Genome, space: SearchSpace, problem: Problem) -> list[Move]:
+    stem = stem_applies(space, genome.family, problem)
     sites: list[Move] = [
-        _gene_move(space, gene, scope)
+        _gene_move(space, gene, scope, stem)
         for scope in (GeneScope.SCALING, GeneScope.LAYER, GeneScope.TRAINING)
         for gene, applies in applicable(space, scope, genome.family, problem)
         if applies
         and not space.domain(gene).fixed
-        and (scope is not GeneScope.LAYER or _readers(genome, gene))
+        and (scope is not GeneScope.LAYER or _readers(genome, gene, stem))
     ]
     if len(families_for(space, problem)) > 1:
         sites.append(lambda g, rng: _switch_family(g, space, problem, rng))
@@ -94,7 +102,7 @@ _GENOME_WIDE = {GeneScope.TRAINING: "train", GeneScope.SCALING: "scaling"}
 """The genome's field holding the genes of each scope with one value per genome."""
 
 
-def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope) -> Move:
+def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope, stem: bool) -> Move:
     domain = space.domain(gene)
 
     def move(genome: Genome, rng: np.random.Generator) -> Genome:
@@ -103,7 +111,7 @@ def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope) -> Move:
             values = getattr(genome, field)
             value = mutate_value(gene, domain, values[gene.name], rng)
             return dataclasses.replace(genome, **{field: values.replace(**{gene.name: value})})
-        index = choose(rng, _readers(genome, gene))
+        index = choose(rng, _readers(genome, gene, stem))
         layer = genome.layers[index]
         value = mutate_value(gene, domain, layer[gene.name], rng)
         layers = list(genome.layers)
@@ -113,9 +121,11 @@ def _gene_move(space: SearchSpace, gene: Gene, scope: GeneScope) -> Move:
     return move
 
 
-def _readers(genome: Genome, gene: Gene) -> list[int]:
-    """The blocks whose type reads this layer gene (every block for most genes)."""
-    return [i for i, layer in enumerate(genome.layers) if gene.shapes(layer)]
+def _readers(genome: Genome, gene: Gene, stem: bool) -> list[int]:
+    """The blocks whose type reads this layer gene (every block for most genes), less the
+    stem's block type where the network has a stem."""
+    first = 1 if stem and gene.name == "block" else 0
+    return [i for i, layer in enumerate(genome.layers) if i >= first and gene.shapes(layer)]
 
 
 def crossover(

@@ -10,7 +10,14 @@ import numpy as np
 from genomes.errors import InvalidGenomeError
 from genomes.genome import GeneValues, Genome, LayerGene, ScalingGene, TrainGene
 from genomes.graph import count_params, genome_to_graph
-from genomes.sampling import applicable, choose, families_for, sample_layer, settle_unused
+from genomes.sampling import (
+    applicable,
+    choose,
+    families_for,
+    sample_layer,
+    settle_unused,
+    with_stem,
+)
 from genomes.schema import GeneScope
 from genomes.space import Problem, SearchSpace
 
@@ -28,6 +35,7 @@ def repair(
     ]
     while len(layers) < space.depth.low:
         layers.append(sample_layer(space, family, problem, rng))
+    layers = list(with_stem(space, family, problem, tuple(layers)))
     train = TrainGene(_repair_genes(genome.train, space, GeneScope.TRAINING, family, problem, rng))
     scaling = ScalingGene(
         _repair_genes(genome.scaling, space, GeneScope.SCALING, family, problem, rng)

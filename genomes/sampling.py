@@ -83,6 +83,35 @@ def _read_by_some_blocks(
     )
 
 
+def stem_applies(space: SearchSpace, family: str, problem: Problem) -> bool:
+    """Whether a network of ``family`` opens with a plain ``conv`` block, as MobileNet and
+    EfficientNet do: where the space offers ``conv`` beside other block types. A depthwise
+    first block filters each input channel alone, one filter per channel: a bottleneck on
+    images of one to three channels."""
+    gene = next(
+        (g for g, applies in applicable(space, GeneScope.LAYER, family, problem)
+         if applies and g.name == "block"),
+        None,
+    )  # fmt: skip
+    if gene is None:
+        return False
+    domain = space.domain(gene)
+    return STEM_BLOCK in domain and not domain.fixed
+
+
+STEM_BLOCK = "conv"
+
+
+def with_stem(
+    space: SearchSpace, family: str, problem: Problem, layers: tuple[LayerGene, ...]
+) -> tuple[LayerGene, ...]:
+    """``layers`` with the first block made the stem where ``stem_applies``."""
+    if not layers or not stem_applies(space, family, problem):
+        return layers
+    first = {**layers[0], "block": STEM_BLOCK}
+    return (LayerGene(settle_unused(space, GeneScope.LAYER, family, problem, first)), *layers[1:])
+
+
 def sample_skips(space: SearchSpace, depth: int, rng: np.random.Generator) -> tuple:
     """Each block after the first gets a skip from an earlier output with probability 0.3."""
     if not space.skips:
@@ -98,9 +127,10 @@ def sample_skips(space: SearchSpace, depth: int, rng: np.random.Generator) -> tu
 def sample_genome(space: SearchSpace, problem: Problem, rng: np.random.Generator) -> Genome:
     family = choose(rng, families_for(space, problem))
     depth = space.depth.sample(rng)
+    layers = tuple(sample_layer(space, family, problem, rng) for _ in range(depth))
     return Genome(
         family=family,
-        layers=tuple(sample_layer(space, family, problem, rng) for _ in range(depth)),
+        layers=with_stem(space, family, problem, layers),
         train=sample_train(space, family, problem, rng),
         skips=sample_skips(space, depth, rng),
         schema_version=space.schema.version,

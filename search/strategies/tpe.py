@@ -17,6 +17,7 @@ import numpy as np
 
 from evaluators import TrialResult, TrialStatus, import_optional, trial_seed
 from genomes import (
+    STEM_BLOCK,
     Choices,
     Domain,
     FloatRange,
@@ -30,6 +31,7 @@ from genomes import (
     TrainGene,
     families_for,
     settle_unused,
+    stem_applies,
 )
 from search.objectives import objective_values, to_minimization
 from search.strategies.base import STRATEGIES, Strategy, StrategyContext
@@ -45,8 +47,13 @@ def genome_from_choices(space: SearchSpace, problem: Problem, choose: Chooser) -
     genes, skips); ``choose(name, domain)`` makes each decision."""
     family = choose("family", Choices(families_for(space, problem)))
     depth = choose("depth", space.depth)
+    stem = {"block": STEM_BLOCK} if stem_applies(space, family, problem) else {}
     layers = tuple(
-        LayerGene(_choose_scope(space, problem, GeneScope.LAYER, family, f"_{i}", choose))
+        LayerGene(
+            _choose_scope(
+                space, problem, GeneScope.LAYER, family, f"_{i}", choose, stem if i == 0 else None
+            )
+        )
         for i in range(depth)
     )
     train = TrainGene(_choose_scope(space, problem, GeneScope.TRAINING, family, "", choose))
@@ -63,11 +70,16 @@ def _choose_scope(
     family: str,
     suffix: str,
     choose: Chooser,
+    given: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The genes of one scope, each asked of ``choose`` unless ``given`` (the stem's block
+    type) or not read by the block type."""
     values: dict[str, Any] = {}
     for gene in space.schema.rows(scope, family):
         if not gene.applies(family, problem.is_image):
             values[gene.name] = gene.fallback
+        elif gene.name in (given or {}):
+            values[gene.name] = given[gene.name]
         elif gene.shapes(values):  # a gene the block type does not read is not asked
             values[gene.name] = choose(f"{gene.key}{suffix}", space.domain(gene))
     return settle_unused(space, scope, family, problem, values)

@@ -19,6 +19,7 @@ from genomes import (
     SearchSpace,
     count_flops,
     count_params,
+    crossover,
     genome_to_graph,
     mutate,
     sample_genome,
@@ -139,3 +140,19 @@ def test_a_cnn_genome_from_before_block_types_reads_as_plain_conv() -> None:
     space = SearchSpace(families=("cnn",))  # expansion [3, 6]: the implied 1 is not read
     validate_genome(genome, space, PROBLEM)
     assert GenomeEncoding(space, PROBLEM).encode(genome).shape, "an old genome did not encode"
+
+
+def test_a_network_opens_with_a_plain_conv_block_where_the_space_offers_one() -> None:
+    mobile = SearchSpace(families=("cnn",), depth=(1, 4), blocks=("conv", "dwsep", "mbconv"))
+    rng = np.random.default_rng(0)
+    genomes = [sample_genome(mobile, PROBLEM, rng) for _ in range(40)]
+    genomes += [mutate(g, mobile, PROBLEM, rng) for g in genomes]
+    pairs = zip(genomes[:-1], genomes[1:], strict=True)
+    genomes += [crossover(a, b, mobile, PROBLEM, rng)[0] for a, b in pairs]
+    firsts = {g.layers[0].block for g in genomes}
+    later = {layer.block for g in genomes for layer in g.layers[1:]}
+    assert firsts == {"conv"}, f"first blocks {firsts}: the stem must be a plain convolution"
+    assert later == {"conv", "dwsep", "mbconv"}, f"later blocks draw every type: {later}"
+    no_conv = SearchSpace(families=("cnn",), blocks=("dwsep", "mbconv"))
+    firsts = {sample_genome(no_conv, PROBLEM, rng).layers[0].block for _ in range(20)}
+    assert firsts == {"dwsep", "mbconv"}, "without conv in the space the first block is free"
