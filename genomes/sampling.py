@@ -83,6 +83,10 @@ def _read_by_some_blocks(
     )
 
 
+STEM_BLOCK = "conv"
+
+
+@functools.lru_cache(maxsize=256)  # asked at every mutation, sample and repair
 def stem_applies(space: SearchSpace, family: str, problem: Problem) -> bool:
     """Whether a network of ``family`` opens with a plain ``conv`` block, as MobileNet and
     EfficientNet do: where the space offers ``conv`` beside other block types. A depthwise
@@ -97,9 +101,6 @@ def stem_applies(space: SearchSpace, family: str, problem: Problem) -> bool:
         return False
     domain = space.domain(gene)
     return STEM_BLOCK in domain and not domain.fixed
-
-
-STEM_BLOCK = "conv"
 
 
 def with_stem(

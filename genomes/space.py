@@ -17,6 +17,7 @@ import numpy as np
 
 from genomes.errors import SearchSpaceError
 from genomes.schema import DEFAULT_SCHEMA, Gene, GeneKind, GeneSchema
+from genomes.vocabulary import FAMILIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +238,7 @@ class SearchSpace:
         """Reject a space that cannot produce any network for this data."""
         for family, needs in (("cnn", "image inputs (C x H x W)"), ("cnn1d", "signals (C x L)")):
             if family in self.families and not problem.takes(family):
-                allowed = [f for f in ("mlp", "cnn", "cnn1d") if problem.takes(f)]
+                allowed = [f for f in FAMILIES if problem.takes(f)]
                 raise SearchSpaceError(
                     f"space.families includes {family!r}, which needs {needs}; this dataset "
                     f"has input shape {list(problem.input_shape)}; allowed: {allowed}"
