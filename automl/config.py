@@ -35,6 +35,7 @@ from evaluators import (
 from genomes import DEFAULT_SCHEMA, GeneSchema, SearchSpace, SearchSpaceError
 from search import (
     INITIAL_DESIGNS,
+    OBJECTIVES,
     STRATEGIES,
     Constraints,
     GuidedSettings,
@@ -159,6 +160,13 @@ class ConstraintsConfig(_Section):
     max_latency_ms: float | None = Field(None, gt=0)
     max_params: int | None = Field(None, ge=1)
     max_flops: int | None = Field(None, ge=1)
+    max_size_kb: float | None = Field(None, gt=0)
+    """Kilobytes (1,000 bytes) of the exported float32 weights, as the ``size`` objective
+    counts them."""
+
+    def limits(self) -> Constraints:
+        size = None if self.max_size_kb is None else round(self.max_size_kb * 1000)
+        return Constraints(self.max_latency_ms, self.max_params, self.max_flops, size)
 
 
 class EvaluatorConfig(_Section):
@@ -214,7 +222,9 @@ class LatencyConfig(_Section):
         return self
 
 
-Objective = Literal["accuracy", "latency", "params", "flops"]
+Objective = Literal["accuracy", "latency", "params", "flops", "size"]
+"""``size``: bytes of the exported float32 weights (parameters and the statistics inference
+reads)."""
 
 
 class Config(_Section):
@@ -244,13 +254,12 @@ class Config(_Section):
         )
 
     def search_settings(self) -> SearchSettings:
-        c = self.constraints
         return SearchSettings(
             population=self.search.population,
             evaluations=self.search.evaluations,
             seed=self.search.seed,
             objectives=tuple(self.objectives),
-            constraints=Constraints(c.max_latency_ms, c.max_params, c.max_flops),
+            constraints=self.constraints.limits(),
             crossover_probability=self.search.crossover_probability,
             strategy=self.search.strategy,
             mode=self.search.mode,
@@ -352,7 +361,8 @@ def _check_extras(config: Config) -> None:
     ):
         raise SearchSpaceError(
             "`search.strategy`: 'guided' screens children on two objectives, accuracy and one "
-            f"of latency, params, flops; got objectives {objectives} (use nsga2 for more)"
+            f"of {', '.join(n for n in OBJECTIVES.names() if n != 'accuracy')}; "
+            f"got objectives {objectives} (use nsga2 for more)"
         )
     if config.search.strategy == "tpe":
         try:

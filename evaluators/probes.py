@@ -17,6 +17,7 @@ def noop_trial(
         latency_ms=0.0,
         params=0,
         flops=0,
+        weight_bytes=0,
         worker=worker,
     )
 

@@ -56,6 +56,7 @@ class TrialResult:
     latency_spread: float | None = None
     params: int | None = None
     flops: int | None = None
+    weight_bytes: int | None = None
     epochs: int = 0
     seconds: float = 0.0
     curve: tuple[float, ...] = ()
@@ -67,8 +68,8 @@ class TrialResult:
 @dataclass(frozen=True, slots=True)
 class EpochReport:
     """What a worker reports after each epoch: the validation accuracy so far, with what was
-    measured before training (latency, parameters, FLOPs), so that a pruner can rank the
-    trial on whichever objectives the search has."""
+    measured before training (latency, parameters, FLOPs, weight bytes), so that a pruner can
+    rank the trial on whichever objectives the search has."""
 
     trial_id: int
     epoch: int
@@ -76,6 +77,7 @@ class EpochReport:
     latency_ms: float | None = None
     params: int | None = None
     flops: int | None = None
+    weight_bytes: int | None = None
 
 
 def trial_seed(search_seed: int, trial_id: int) -> int:

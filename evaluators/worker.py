@@ -19,7 +19,7 @@ from evaluators.latency import DriftTracker, measure_latency, prime_drift
 from evaluators.settings import EvaluationSettings
 from evaluators.trainer import build_model, train
 from evaluators.trial import EpochReport, TrialRequest, TrialResult, TrialStatus
-from genomes import Genome, count_flops, count_params, genome_to_graph
+from genomes import Genome, count_flops, count_params, count_weight_bytes, genome_to_graph
 
 STARTED = "started"
 """What a worker sends when it begins a trial."""
@@ -70,7 +70,11 @@ def evaluate_trial(
     state = state if state is not None else WorkerState()
     try:
         graph = genome_to_graph(genome, data.problem)
-        params, flops = count_params(graph), count_flops(graph)
+        params, flops, weight_bytes = (
+            count_params(graph),
+            count_flops(graph),
+            count_weight_bytes(graph),
+        )
         latency_ms, spread = _latency(genome, data, settings, state)
         on_epoch = None
         if state.report is not None:
@@ -78,7 +82,9 @@ def evaluate_trial(
 
             def on_epoch(epoch: int, accuracy: float) -> bool:
                 return report(
-                    EpochReport(request.trial_id, epoch, accuracy, latency_ms, params, flops)
+                    EpochReport(
+                        request.trial_id, epoch, accuracy, latency_ms, params, flops, weight_bytes
+                    )
                 )
 
         outcome = train(genome, data, settings.train, request.seed, on_epoch)
@@ -103,6 +109,7 @@ def evaluate_trial(
         latency_spread=spread,
         params=params,
         flops=flops,
+        weight_bytes=weight_bytes,
         epochs=outcome.epochs,
         seconds=time.perf_counter() - started,
         curve=outcome.curve,

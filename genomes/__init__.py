@@ -25,6 +25,7 @@ _EXPORTS = {
         "INFERENCE_NO_OPS",
         "count_flops",
         "count_params",
+        "count_weight_bytes",
         "genome_to_graph",
         "scaled_width",
     ),

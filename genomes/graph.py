@@ -29,8 +29,9 @@ def genome_to_graph(genome: Genome, problem: Problem) -> nx.DiGraph:
 
     Every node has ``op`` (a ``torch.nn`` class name, ``Normalize``, ``input``, or ``add`` and
     ``mul``, elementwise over its inputs),
-    ``args`` for the constructor, the output ``shape`` without the batch axis, ``params`` and
-    ``macs``. The order of insertion (``index``) is the execution order.
+    ``args`` for the constructor, the output ``shape`` without the batch axis, ``params``,
+    ``buffers`` (the statistics inference reads: input mean and spread, batch-norm running
+    mean and variance) and ``macs``. The order of insertion (``index``) is the execution order.
     """
     builder = _GraphBuilder(problem.input_shape)
     channels, *spatial = problem.input_shape
@@ -74,6 +75,17 @@ def count_params(graph: nx.DiGraph) -> int:
 def count_flops(graph: nx.DiGraph) -> int:
     """FLOPs of one sample: two per multiply-accumulate in linear and convolution layers."""
     return int(2 * sum(data["macs"] for _, data in graph.nodes(data=True)))
+
+
+WEIGHT_BYTES = 4
+"""Bytes per stored number: networks are trained and exported in float32."""
+
+
+def count_weight_bytes(graph: nx.DiGraph) -> int:
+    """Bytes of the exported weights: every parameter and every statistic inference reads, in
+    float32 (what ``model.onnx`` and the state dict hold, less their format's overhead)."""
+    numbers = sum(data["params"] + data["buffers"] for _, data in graph.nodes(data=True))
+    return int(WEIGHT_BYTES * numbers)
 
 
 def execution_order(graph: nx.DiGraph) -> list[str]:
@@ -201,7 +213,7 @@ def _project(builder: _GraphBuilder, name: str, source: str, target: str) -> str
 class _GraphBuilder:
     def __init__(self, input_shape: Shape) -> None:
         self.graph = nx.DiGraph()
-        self._add_node("input", "input", (), tuple(input_shape), 0, 0)
+        self._add_node("input", "input", (), tuple(input_shape), 0, 0, 0)
 
     def shape(self, node: str) -> Shape:
         return self.graph.nodes[node]["shape"]
@@ -213,23 +225,37 @@ class _GraphBuilder:
 
     def layer(self, name: str, source: str, op: str, *args: Any) -> str:
         out_shape, params, macs = _layer_stats(op, args, self.shape(source))
-        self._add_node(name, op, args, out_shape, params, macs)
+        self._add_node(name, op, args, out_shape, params, _buffer_count(op, args), macs)
         self.graph.add_edge(source, name, slot=0)
         return name
 
     def combine(self, name: str, op: str, sources: list[str]) -> str:
         """An elementwise ``add`` or (broadcasting) ``mul`` of the sources, in their order."""
-        self._add_node(name, op, (), self.shape(sources[0]), 0, 0)
+        self._add_node(name, op, (), self.shape(sources[0]), 0, 0, 0)
         for slot, source in enumerate(sources):
             self.graph.add_edge(source, name, slot=slot)
         return name
 
     def _add_node(
-        self, name: str, op: str, args: tuple[Any, ...], shape: Shape, params: int, macs: int
+        self,
+        name: str,
+        op: str,
+        args: tuple[Any, ...],
+        shape: Shape,
+        params: int,
+        buffers: int,
+        macs: int,
     ) -> None:
         index = self.graph.number_of_nodes()
         self.graph.add_node(
-            name, op=op, args=args, shape=shape, params=params, macs=macs, index=index
+            name,
+            op=op,
+            args=args,
+            shape=shape,
+            params=params,
+            buffers=buffers,
+            macs=macs,
+            index=index,
         )
 
 
@@ -259,6 +285,16 @@ def _layer_stats(op: str, args: tuple[Any, ...], shape: Shape) -> tuple[Shape, i
     if op == "Flatten":
         return (math.prod(shape),), 0, 0
     return shape, 0, 0
+
+
+def _buffer_count(op: str, args: tuple[Any, ...]) -> int:
+    """Numbers a layer stores besides its parameters that inference reads (a batch norm's
+    step counter is kept by the state dict but read only in training)."""
+    if op == "Normalize":
+        return 2 * math.prod(args[0])
+    if op in ("BatchNorm1d", "BatchNorm2d"):
+        return 2 * args[0]
+    return 0
 
 
 def _conv_size(size: int, kernel: int, stride: int, pad: int, ceil: bool = False) -> int:

@@ -17,6 +17,7 @@ class Measured(Protocol):
     latency_ms: float | None
     params: int | None
     flops: int | None
+    weight_bytes: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ OBJECTIVES.register("accuracy", Objective("val_accuracy", maximize=True))
 OBJECTIVES.register("latency", Objective("latency_ms", maximize=False))
 OBJECTIVES.register("params", Objective("params", maximize=False))
 OBJECTIVES.register("flops", Objective("flops", maximize=False))
+OBJECTIVES.register("size", Objective("weight_bytes", maximize=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +44,25 @@ class Constraints:
     max_latency_ms: float | None = None
     max_params: int | None = None
     max_flops: int | None = None
+    max_weight_bytes: int | None = None
 
     @property
     def active(self) -> bool:
-        return any(v is not None for v in (self.max_latency_ms, self.max_params, self.max_flops))
+        return any(limit is not None for limit, _ in self._limits())
+
+    def _limits(self) -> tuple[tuple[float | None, str], ...]:
+        """Each limit with the result field it bounds."""
+        return (
+            (self.max_latency_ms, "latency_ms"),
+            (self.max_params, "params"),
+            (self.max_flops, "flops"),
+            (self.max_weight_bytes, "weight_bytes"),
+        )
 
     def violation(self, result: Measured) -> float:
         total = 0.0
-        for limit, value in (
-            (self.max_latency_ms, result.latency_ms),
-            (self.max_params, result.params),
-            (self.max_flops, result.flops),
-        ):
+        for limit, field in self._limits():
+            value = getattr(result, field)
             if limit is not None and value is not None and value > limit:
                 total += (value - limit) / limit
         return total

@@ -83,7 +83,15 @@ class MOASHAPruner:
         return abs(level - round(level)) < 1e-9
 
     def _costs(self, measured: EpochReport | TrialResult, accuracy: float) -> np.ndarray:
-        report = EpochReport(-1, 0, accuracy, measured.latency_ms, measured.params, measured.flops)
+        report = EpochReport(
+            -1,
+            0,
+            accuracy,
+            measured.latency_ms,
+            measured.params,
+            measured.flops,
+            measured.weight_bytes,
+        )
         values = objective_values(report, self._objectives)
         return to_minimization(np.array(values), self._objectives)
 

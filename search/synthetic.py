@@ -18,6 +18,7 @@ from genomes import (
     SearchSpace,
     count_flops,
     count_params,
+    count_weight_bytes,
     genome_to_graph,
 )
 from search.hypervolume import hypervolume
@@ -57,6 +58,7 @@ def synthetic_trial(request: TrialRequest) -> TrialResult:
         latency_ms=latency,
         params=params,
         flops=flops,
+        weight_bytes=count_weight_bytes(graph),
         epochs=1,
     )
 

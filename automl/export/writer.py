@@ -201,6 +201,7 @@ def _metrics(run: FinishedRun, record: TrialRecord) -> dict[str, object]:
         },
         "params": record.params,
         "flops": record.flops,
+        "weight_bytes": record.weight_bytes,
         "epochs": record.epochs,
         **_weights(run, record),
         "input_shape": list(run.input_shape),

@@ -17,6 +17,7 @@ AXIS_LABELS = {
     "latency": "latency per call (ms)",
     "params": "parameters",
     "flops": "FLOPs",
+    "size": "exported weights (bytes)",
 }
 """How figures name each objective that accuracy is traded against, unit included."""
 

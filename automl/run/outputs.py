@@ -23,6 +23,7 @@ TRIAL_COLUMNS = (
     "latency_spread",
     "params",
     "flops",
+    "weight_bytes",
     "epochs",
     "seconds",
     "error",
@@ -39,6 +40,7 @@ PARETO_COLUMNS = (
     "latency_ms",
     "params",
     "flops",
+    "weight_bytes",
     "epochs",
     "genome",
 )

@@ -7,13 +7,13 @@ import json
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.errors import RunDirectoryError
 from evaluators import FINISHED, TrialResult, TrialStatus
-from genomes import Genome
+from genomes import Genome, Problem, count_weight_bytes, genome_to_graph
 from search import PastTrial
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS retrained (
 """
 
 
-_ADDED_COLUMNS = {"notes": "TEXT NOT NULL DEFAULT '{}'"}
+_ADDED_COLUMNS = {"notes": "TEXT NOT NULL DEFAULT '{}'", "weight_bytes": "INTEGER"}
 """Columns added to ``trials`` since the first store format; older stores gain them on open."""
 
 
@@ -93,6 +93,9 @@ class TrialRecord:
     notes: str = "{}"
     """JSON: what the strategy said when it asked for the trial (``ask_seconds``, its
     predictions)."""
+    weight_bytes: int | None = None
+    """Bytes of the exported weights (float32); read from the genome where a store from
+    before the ``size`` objective lacks them."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -202,8 +205,8 @@ class RunStore:
     def trial_finished(self, result: TrialResult) -> None:
         self._db.execute(
             "UPDATE trials SET status=?, val_accuracy=?, latency_ms=?, latency_spread=?, "
-            "params=?, flops=?, epochs=?, seconds=?, curve=?, error=?, worker=?, finished_at=? "
-            "WHERE trial_id=?",
+            "params=?, flops=?, weight_bytes=?, epochs=?, seconds=?, curve=?, error=?, worker=?, "
+            "finished_at=? WHERE trial_id=?",
             (
                 result.status.value,
                 result.val_accuracy,
@@ -211,6 +214,7 @@ class RunStore:
                 result.latency_spread,
                 result.params,
                 result.flops,
+                result.weight_bytes,
                 result.epochs,
                 result.seconds,
                 json.dumps(list(result.curve)),
@@ -238,11 +242,32 @@ class RunStore:
         if statuses:
             query += f" WHERE status IN ({', '.join('?' * len(statuses))})"
         rows = self._db.execute(query + " ORDER BY trial_id", args)
-        return [TrialRecord.from_row(row) for row in rows]
+        return self._with_weight_bytes([TrialRecord.from_row(row) for row in rows])
 
     def trial(self, trial_id: int) -> TrialRecord | None:
         row = self._db.execute("SELECT * FROM trials WHERE trial_id=?", (trial_id,)).fetchone()
-        return None if row is None else TrialRecord.from_row(row)
+        return None if row is None else self._with_weight_bytes([TrialRecord.from_row(row)])[0]
+
+    def _with_weight_bytes(self, records: list[TrialRecord]) -> list[TrialRecord]:
+        """Trials measured before the ``size`` objective have no weight bytes recorded; their
+        genome and the data's shape give them (they depend on nothing else)."""
+        if all(r.weight_bytes is not None or r.params is None for r in records):
+            return records
+        stored = self.get_meta(PROBLEM_KEY)
+        if stored is None:
+            return records
+        data = json.loads(stored)
+        problem = Problem(tuple(data["input_shape"]), len(data["classes"]))
+
+        def measured(record: TrialRecord) -> int:
+            return count_weight_bytes(genome_to_graph(Genome.from_json(record.genome), problem))
+
+        return [
+            r
+            if r.weight_bytes is not None or r.params is None
+            else replace(r, weight_bytes=measured(r))
+            for r in records
+        ]
 
     def past_trials(self) -> list[PastTrial]:
         """Every trial as the search engine resumes it: finished ones with their result, in
@@ -308,6 +333,7 @@ def record_result(record: TrialRecord) -> TrialResult | None:
         latency_spread=record.latency_spread,
         params=record.params,
         flops=record.flops,
+        weight_bytes=record.weight_bytes,
         epochs=record.epochs,
         seconds=record.seconds,
         curve=tuple(json.loads(record.curve)),

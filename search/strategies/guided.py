@@ -1,5 +1,6 @@
 """Guided evolution: NSGA-II children screened before training, in two objectives: accuracy
-and one other (latency, predicted by a model; parameters or FLOPs, exact from the graph).
+and one other (latency, predicted by a model; parameters, FLOPs or weight bytes, exact from
+the graph).
 
 For each ask, NSGA-II breeds ``search.guided.candidates`` children (tournament, crossover,
 mutation) and a few fresh samples join them; duplicates of anything asked before are dropped.
@@ -21,7 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from evaluators import TrialResult, TrialStatus
-from genomes import Genome, GenomeEncoding, count_flops, count_params, genome_to_graph
+from genomes import (
+    Genome,
+    GenomeEncoding,
+    count_flops,
+    count_params,
+    count_weight_bytes,
+    genome_to_graph,
+)
 from search.ehvi import log_ehvi
 from search.latency_model import LatencyModel, operator_features
 from search.nsga2 import non_dominated
@@ -129,9 +137,13 @@ class Guided(NSGA2):
 
     def _describe(self, genome: Genome) -> tuple[np.ndarray, dict[str, float], dict[str, float]]:
         """The surrogate's features (encoding plus log size), the latency model's, and the
-        objectives that the graph gives exactly (parameters, FLOPs)."""
+        objectives that the graph gives exactly (parameters, FLOPs, weight bytes)."""
         graph = genome_to_graph(genome, self.context.problem)
-        exact = {"params": float(count_params(graph)), "flops": float(count_flops(graph))}
+        exact = {
+            "params": float(count_params(graph)),
+            "flops": float(count_flops(graph)),
+            "size": float(count_weight_bytes(graph)),
+        }
         size = [np.log(exact["params"] + 1.0), np.log(exact["flops"] + 1.0)]
         x = self._encoding.encode(genome)
         if FEATURES == "summary":
@@ -160,8 +172,9 @@ class Guided(NSGA2):
         return genome
 
     def _predict(self, genomes: list[Genome]) -> tuple[np.ndarray, ...]:
-        """Error mean and spread, and the other objective's mean and spread, per genome:
-        latency from the latency model, parameters and FLOPs exactly from the graph."""
+        """Error mean and spread, the other objective's mean and spread, and the excess over
+        the limits the graph decides (parameters, FLOPs, weight bytes), per genome: latency
+        from the latency model, the others exactly from the graph."""
         self._refit()
         described = [self._describe(g) for g in genomes]
         error_mean, error_std = self._surrogate.predict(np.array([d[0] for d in described]))
@@ -170,14 +183,26 @@ class Guided(NSGA2):
         else:
             cost_mean = np.array([d[2][self._cost] for d in described])
             cost_std = np.maximum(1e-6 * cost_mean, 1e-9)
-        return np.clip(error_mean, 0.0, 1.0), error_std, cost_mean, cost_std
+        excess = np.array([self._known_excess(d[2]) for d in described])
+        return np.clip(error_mean, 0.0, 1.0), error_std, cost_mean, cost_std, excess
+
+    def _known_excess(self, exact: dict[str, float]) -> float:
+        """How far a network is beyond the limits that need no training to check."""
+        known = TrialResult(
+            -1,
+            TrialStatus.COMPLETE,
+            params=int(exact["params"]),
+            flops=int(exact["flops"]),
+            weight_bytes=int(exact["size"]),
+        )
+        return self.context.settings.constraints.violation(known)
 
     def _note_prediction(self, genome: Genome) -> None:
         """What the models expect of an unscreened genome, kept to measure them by (the
         running trial is not believed at it: it was not chosen for it)."""
         if len(self._observed) < _MIN_FIT:
             return
-        error, _, cost, _ = self._predict([genome])
+        error, _, cost, _, _ = self._predict([genome])
         self._notes["predicted_accuracy"] = float(1.0 - error[0])
         self._notes[self._cost_note] = float(cost[0])
 
@@ -209,7 +234,7 @@ class Guided(NSGA2):
 
     def _screened(self, rng: np.random.Generator) -> Genome:
         candidates = self._candidates(rng)
-        error_mean, error_std, cost_mean, cost_std = self._predict(candidates)
+        error_mean, error_std, cost_mean, cost_std, excess = self._predict(candidates)
         score = log_ehvi(
             np.column_stack([error_mean, cost_mean]),
             np.column_stack([error_std, cost_std]),
@@ -221,6 +246,8 @@ class Guided(NSGA2):
             from scipy.stats import norm
 
             score = score + norm.logcdf((limit - cost_mean) / cost_std)
+        # beyond a limit known before training: trained only where every candidate is
+        score = np.where(excess > 0, -1e9 * (1.0 + excess), score)
         best = int(np.argmax(score))
         self._notes = {
             "candidates": float(len(candidates)),

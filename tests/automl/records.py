@@ -19,6 +19,8 @@ def trial_record(
     flops: int = 1000,
     test_accuracy: float | None = None,
 ) -> TrialRecord:
+    """A COMPLETE trial of a sampled genome with the given metrics; its weights are stored as
+    four bytes per parameter."""
     genome = sample_genome(SYNTHETIC_SPACE, SYNTHETIC_PROBLEM, np.random.default_rng(trial_id))
     return TrialRecord(
         trial_id=trial_id,
@@ -38,4 +40,5 @@ def trial_record(
         worker=0,
         started_at=100.0 + trial_id,
         finished_at=101.0 + trial_id,
+        weight_bytes=4 * params,
     )

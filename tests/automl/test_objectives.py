@@ -1,6 +1,7 @@
 """Runs that trade accuracy against something other than latency: the front's order, the knee,
 the report's Pareto figure and the status table follow the run's second objective, while
-``--pick latency`` and ``--max-latency-ms`` keep meaning latency."""
+``--pick latency`` and ``--max-latency-ms`` keep meaning latency. The real run here trades
+accuracy against the size of the exported weights, under a size limit."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 from matplotlib.figure import Figure
 from rich.console import Console
 
@@ -20,7 +22,7 @@ import automl
 from automl.export.picking import knee, pick_member
 from automl.report.builder import write_report
 from automl.run.finished import FinishedRun, open_run
-from automl.run.front import AXIS_LABELS, pareto_front, trade_off
+from automl.run.front import AXIS_LABELS, objective_value, pareto_front, trade_off
 from automl.run.outputs import plot_pareto
 from evaluators import TRAINED
 from search import Constraints
@@ -44,11 +46,16 @@ CROSSED = [
 ]
 
 
+SIZE_LIMIT_KB = 6.0
+"""Half or so of the tiny search's networks are larger (one Linear 64 x 24 is 6.3 kB)."""
+
+
 @pytest.fixture(scope="module")
-def params_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny real search with objectives [accuracy, params]."""
+def size_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny real search with objectives [accuracy, size] and a size limit."""
     config = copy.deepcopy(FINISHED_RUN_CONFIG)
-    config["objectives"] = ["accuracy", "params"]
+    config["objectives"] = ["accuracy", "size"]
+    config["constraints"] = {"max_size_kb": SIZE_LIMIT_KB}
     config["search"]["evaluations"] = 6
     config["space"]["max_epochs"] = config["evaluator"]["max_epochs"] = 2
     out = tmp_path_factory.mktemp("params") / "run"
@@ -97,6 +104,7 @@ def test_the_trade_off_is_the_first_objective_other_than_accuracy(
         (("accuracy", "latency"), [5]),
         (("accuracy", "params"), [3, 4, 5]),
         (("accuracy", "flops"), [3, 4, 5]),
+        (("accuracy", "size"), [3, 4, 5]),
     ],
 )
 def test_the_front_is_ordered_by_the_trade_off(objectives: tuple[str, ...], order: list[int]):
@@ -109,7 +117,9 @@ def test_the_knee_is_taken_on_the_trade_off() -> None:
     assert knee(KNEE_FRONT, "latency").trial_id == 0, "on latency the middle one is no knee"
 
 
-@pytest.mark.parametrize("objectives", [("accuracy", "latency"), ("accuracy", "params")])
+@pytest.mark.parametrize(
+    "objectives", [("accuracy", "latency"), ("accuracy", "params"), ("accuracy", "size")]
+)
 def test_pareto_png_puts_the_trade_off_on_x(
     tmp_path: Path, saved_axes: dict, objectives: tuple[str, ...]
 ) -> None:
@@ -117,30 +127,61 @@ def test_pareto_png_puts_the_trade_off_on_x(
     plot_pareto(tmp_path / "pareto.png", CROSSED, CROSSED, objectives)
     label, xs = _pareto_axis(saved_axes)
     assert AXIS_LABELS[axis] in label, f"{objectives}: x axis labelled {label!r}"
-    assert xs == [float(getattr(r, "latency_ms" if axis == "latency" else axis)) for r in CROSSED]
+    assert xs == [objective_value(r, axis) for r in CROSSED]
 
 
-def test_a_params_run_orders_its_front_and_outputs_by_parameters(params_run: Path) -> None:
-    run = open_run(params_run)
-    params = [r.params for r in run.front]
-    assert params == sorted(params), f"the front is not ordered by parameters: {params}"
-    with (params_run / "pareto.csv").open(newline="") as handle:
-        rows = [int(row["trial_id"]) for row in csv.DictReader(handle)]
-    assert rows == [r.trial_id for r in run.front], "pareto.csv is not in the front's order"
-    proc = automl_command("status", str(params_run))
+def test_a_size_run_orders_its_front_and_outputs_by_weight_bytes(size_run: Path) -> None:
+    run = open_run(size_run)
+    sizes = [r.weight_bytes for r in run.front]
+    assert sizes == sorted(sizes), f"the front is not ordered by weight bytes: {sizes}"
+    with (size_run / "pareto.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["trial_id"]) for row in rows] == [r.trial_id for r in run.front], (
+        "pareto.csv is not in the front's order"
+    )
+    assert [int(row["weight_bytes"]) for row in rows] == sizes, "pareto.csv lacks weight bytes"
+    proc = automl_command("status", str(size_run))
     assert proc.returncode == 0, proc.stderr
     listed = [int(i) for i in re.findall(r"^\W+(\d+)\s+\W\s+\d\.\d{4}\s", proc.stdout, re.M)]
     assert listed == [r.trial_id for r in run.front], f"status lists {listed}:\n{proc.stdout}"
 
 
-def test_a_params_run_picks_its_knee_on_parameters_and_latency_on_latency(
-    params_run: Path, tmp_path: Path
+def test_a_size_run_keeps_networks_beyond_the_limit_off_its_front(size_run: Path) -> None:
+    run = open_run(size_run)
+    trained = [r for r in run.records if r.status in TRAINED]
+    limit = SIZE_LIMIT_KB * 1000
+    over = [r.trial_id for r in trained if r.weight_bytes > limit]
+    within = [r.trial_id for r in trained if r.weight_bytes <= limit]
+    assert over and within, f"the limit splits nothing: over {over}, within {within}"
+    assert all(r.weight_bytes <= limit for r in run.front), (
+        f"front {[(r.trial_id, r.weight_bytes) for r in run.front]} beyond {limit} bytes"
+    )
+
+
+def test_weight_bytes_are_the_exported_weights(size_run: Path, tmp_path: Path) -> None:
+    """The size objective counts what export ships: the state dict's float32 tensors (less
+    the batch norms' step counters), and metrics.json says the same number."""
+    member = open_run(size_run).front[-1]
+    automl.open_run(size_run).export(tmp_path, trial_id=member.trial_id)
+    state = torch.load(tmp_path / "weights.pt", weights_only=True)
+    stored = sum(
+        t.numel() * t.element_size()
+        for name, t in state.items()
+        if not name.endswith("num_batches_tracked")
+    )
+    assert stored == member.weight_bytes, f"weights.pt holds {stored} bytes, recorded {member}"
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["weight_bytes"] == member.weight_bytes
+
+
+def test_a_size_run_picks_its_knee_on_size_and_latency_on_latency(
+    size_run: Path, tmp_path: Path
 ) -> None:
-    run = open_run(params_run)
+    run = open_run(size_run)
     out = tmp_path / "knee"
-    automl.open_run(params_run).export(out, pick="knee")
+    automl.open_run(size_run).export(out, pick="knee")
     chosen = json.loads((out / "metrics.json").read_text())["trial_id"]
-    assert chosen == knee(run.front, "params").trial_id, "the knee was not taken on parameters"
+    assert chosen == knee(run.front, "size").trial_id, "the knee was not taken on size"
     fastest = min(run.front, key=lambda r: (r.latency_ms, -r.val_accuracy))
     assert pick_member(run, pick="latency") == fastest, "--pick latency left latency"
     budget = sorted(r.latency_ms for r in run.front)[len(run.front) // 2]
@@ -148,14 +189,14 @@ def test_a_params_run_picks_its_knee_on_parameters_and_latency_on_latency(
     assert pick_member(run, max_latency_ms=budget) == max(within, key=lambda r: r.val_accuracy)
 
 
-def test_a_params_run_report_plots_parameters(
-    params_run: Path, tmp_path: Path, saved_axes: dict
+def test_a_size_run_report_plots_weight_bytes(
+    size_run: Path, tmp_path: Path, saved_axes: dict
 ) -> None:
     run_dir = tmp_path / "run"
-    shutil.copytree(params_run, run_dir)
-    run: FinishedRun = dataclasses.replace(open_run(params_run), run_dir=run_dir)
+    shutil.copytree(size_run, run_dir)
+    run: FinishedRun = dataclasses.replace(open_run(size_run), run_dir=run_dir)
     write_report(run)
     label, xs = _pareto_axis(saved_axes)
-    assert label == f"{AXIS_LABELS['params']} (log scale)", f"x axis labelled {label!r}"
+    assert label == f"{AXIS_LABELS['size']} (log scale)", f"x axis labelled {label!r}"
     trained = [r for r in run.records if r.status in TRAINED]
-    assert xs == [float(r.params) for r in trained], "pareto.png does not plot parameters"
+    assert xs == [float(r.weight_bytes) for r in trained], "pareto.png does not plot sizes"

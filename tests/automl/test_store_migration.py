@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from automl import open_run
 from tests.cli import automl
 
 pytestmark = pytest.mark.slow
@@ -43,3 +44,13 @@ def test_a_first_format_store_resumes(tmp_path: Path) -> None:
     with sqlite3.connect(run / "trials.db") as conn:
         notes = conn.execute("SELECT notes FROM trials WHERE trial_id = 7").fetchone()[0]
     assert "ask_seconds" in notes, f"a new trial of the resumed run has notes {notes!r}"
+    with sqlite3.connect(run / "trials.db") as conn:
+        unrecorded = {
+            row[0] for row in conn.execute("SELECT trial_id FROM trials WHERE weight_bytes IS NULL")
+        }
+    trained = [t for t in open_run(run).trials if t.status.trained]
+    assert {t.trial_id for t in trained} & unrecorded, "no first-format trial lacks weight bytes"
+    sizes = {t.trial_id: t.weight_bytes for t in trained}
+    assert all(isinstance(size, int) and size > 0 for size in sizes.values()), (
+        f"a trained trial reads without its weight bytes: {sizes}"
+    )

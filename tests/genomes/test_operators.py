@@ -14,6 +14,7 @@ from genomes import (
     SearchSpace,
     VariationOperators,
     count_params,
+    count_weight_bytes,
     crossover,
     genome_to_graph,
     mutate,
@@ -67,6 +68,14 @@ def test_sampled_mutated_crossed_genomes_are_valid_and_build(seed, shape) -> Non
         assert out.shape == (2, 7), f"{genome} gave output shape {tuple(out.shape)}"
         built = sum(p.numel() for p in module.parameters())
         assert built == count_params(graph), f"graph says {count_params(graph)}, module {built}"
+        stored = sum(
+            t.numel() * t.element_size()
+            for name, t in module.state_dict().items()
+            if not name.endswith("num_batches_tracked")  # read only in training
+        )
+        assert count_weight_bytes(graph) == stored, (
+            f"graph says {count_weight_bytes(graph)} weight bytes, the state dict holds {stored}"
+        )
 
 
 @settings(max_examples=300, deadline=None)

@@ -78,7 +78,12 @@ BAD_CONFIGS = {
     ),
     "guided_with_three_objectives": (
         {"objectives": ["accuracy", "latency", "params"]},
-        r"`search.strategy`: 'guided' screens children on two objectives, accuracy and one of",
+        r"`search.strategy`: 'guided' screens children on two objectives, accuracy and one of "
+        r"latency, params, flops, size; got objectives \['accuracy', 'latency', 'params'\]",
+    ),
+    "size_limit_zero": (
+        {"constraints": {"max_size_kb": 0}},
+        r"`constraints.max_size_kb`: input should be greater than 0; got 0",
     ),
     "no_devices": (
         {"evaluator": {"devices": []}},

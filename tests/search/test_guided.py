@@ -14,6 +14,7 @@ from evaluators import TrialResult
 from search import (
     SYNTHETIC_PROBLEM,
     SYNTHETIC_SPACE,
+    Constraints,
     SearchEngine,
     SearchSettings,
     StrategyContext,
@@ -43,13 +44,17 @@ def _hypervolume_after(results: list[TrialResult], k: int) -> float:
     return synthetic_hypervolume(results[:k])
 
 
-def _predicted_and_measured(recorder: Recorder, field: str) -> list[tuple[float, float]]:
-    """(prediction noted at the ask, measured value) of every trial that had a prediction."""
+def _predicted_and_measured(
+    recorder: Recorder, field: str, note: str | None = None
+) -> list[tuple[float, float]]:
+    """(prediction noted at the ask, measured value) of every trial that had a prediction;
+    the note is ``predicted_<field>`` unless named."""
+    note = note or f"predicted_{field}"
     measured = {r.trial_id: getattr(r, field) for r in recorder.finished}
     return [
-        (notes[f"predicted_{field}"], measured[trial_id])
+        (notes[note], measured[trial_id])
         for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
-        if f"predicted_{field}" in notes
+        if note in notes
     ]
 
 
@@ -100,6 +105,30 @@ def test_with_parameters_as_the_other_objective_the_predictions_are_exact() -> N
     predicted = _predicted_and_measured(recorder, "params")
     assert len(predicted) >= 15, f"{len(predicted)} trials have a parameter prediction"
     assert all(p == m for p, m in predicted), "parameters are known before training"
+
+
+def test_a_size_limit_keeps_screened_children_within_it() -> None:
+    """Weight bytes are known before training: a screened ask never trains a network beyond
+    ``max_weight_bytes`` (half the synthetic space's samples are larger)."""
+    limit = 15_000
+    recorder = _search(
+        "guided",
+        seed=5,
+        evaluations=30,
+        objectives=("accuracy", "size"),
+        constraints=Constraints(max_weight_bytes=limit),
+    )
+    predicted = _predicted_and_measured(recorder, "weight_bytes", note="predicted_size")
+    assert len(predicted) >= 15, f"{len(predicted)} trials have a size prediction"
+    assert all(p == m for p, m in predicted), "weight bytes are known before training"
+    sizes = {r.trial_id: r.weight_bytes for r in recorder.finished}
+    screened = [
+        sizes[trial_id]
+        for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
+        if "log_ehvi" in notes
+    ]
+    assert screened, "no ask was screened"
+    assert max(screened) <= limit, f"screened children over {limit} bytes: {sorted(screened)}"
 
 
 def _smooth(x: np.ndarray) -> np.ndarray:
