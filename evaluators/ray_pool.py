@@ -143,7 +143,13 @@ class RayPool(WorkerPool):
         return self._check_timeouts()
 
     def _start(self, slot: Slot) -> Any:
-        options = {"num_cpus": 1, "num_gpus": self._gpu_share.get(slot.device, 0)}
+        """A new actor for ``slot``; slots are spread over the cluster's nodes (a node lost
+        costs the fewest trials), and a replaced one goes wherever there is room."""
+        options = {
+            "num_cpus": 1,
+            "num_gpus": self._gpu_share.get(slot.device, 0),
+            "scheduling_strategy": "SPREAD",
+        }
         return self._actor_class.options(**options).remote(
             slot.index,
             slot.device,
