@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.atomic import atomic_path
 from automl.config import Config, read_config_file, set_dotted, validate_config
-from automl.errors import ConfigError, DataError
+from automl.errors import ConfigError, DataError, storage_errors
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -154,7 +154,10 @@ class Run:
         """``automl report``: report.html and its figures in the run directory."""
         from automl.report.builder import write_report
 
-        return write_report(self._trained())
+        with storage_errors(
+            f"the report into {self.path}", "the run is unchanged: free space, then retry"
+        ):
+            return write_report(self._trained())
 
     def study(
         self,
@@ -165,17 +168,24 @@ class Run:
         name: str | None = None,
         runtimes: Sequence[str] = ("eager",),
         quantize: Sequence[str] = ("none",),
+        progress: Callable[[str], None] | None = None,
     ) -> Path:
         """``automl study``: the front re-measured on every combination of the settings
         (``quantize=("none", "int8")`` adds each member quantised, in ONNX Runtime), kept in
-        ``studies/NAME/``; returns that folder."""
+        ``studies/NAME/``; returns that folder. ``progress`` receives a line per
+        measurement and per budget's pick."""
         from automl.study.folders import default_study_name, new_study_dir
         from automl.study.measure import run_study, study_settings, write_study
 
         settings = study_settings(devices, batch_sizes, threads, runtimes, quantize)
         folder = new_study_dir(self.path, name or default_study_name(settings))
-        rows, picks = run_study(self._trained(), settings, list(budgets_ms))
-        write_study(folder, rows, picks)
+        rows, picks = run_study(self._trained(), settings, list(budgets_ms), progress)
+        for pick in picks if progress else ():
+            progress(pick.describe())
+        with storage_errors(
+            f"the study into {self.path}", "the run is unchanged: free space, then retry"
+        ):
+            write_study(folder, rows, picks)
         return folder
 
     def retrain(

@@ -156,22 +156,21 @@ def export(
         raise click.UsageError("--max-latency-ms goes with --pick, not with --trial")
     if (trial is None) == (pick is None and max_latency_ms is None):
         raise click.UsageError("give either --trial ID or --pick (and/or --max-latency-ms)")
-    from automl.export.picking import pick_member
-    from automl.export.writer import export_member
-    from automl.run.finished import open_run
+    from automl.api import open_run
 
-    run = open_run(run_dir)
-    record = pick_member(run, trial, pick, max_latency_ms)
-    written = export_member(run, record, out, quantize)
-    test = "-" if record.test_accuracy is None else f"{record.test_accuracy:.4f}"
-    retrained = run.ships_retrained(record.trial_id)
-    weights = "retrained weights of seed 0" if retrained else "search weights"
+    written = open_run(run_dir).export(out, trial, pick, max_latency_ms, quantize)
+    metrics = json.loads((out / "metrics.json").read_text())
+    test = "-" if metrics["test_accuracy"] is None else f"{metrics['test_accuracy']:.4f}"
+    weights = (
+        "retrained weights of seed 0" if metrics["weights"] == "retrained" else "search weights"
+    )
     click.echo(
-        f"trial {record.trial_id} (val {record.val_accuracy:.4f}, test {test}, "
-        f"{record.latency_ms:.4g} ms; {weights}) -> {out}: {', '.join(p.name for p in written)}"
+        f"trial {metrics['trial_id']} (val {metrics['val_accuracy']:.4f}, test {test}, "
+        f"{metrics['latency_ms']:.4g} ms; {weights}) -> {out}: "
+        f"{', '.join(p.name for p in written)}"
     )
     if quantize == "int8":
-        click.echo(_int8_line(json.loads((out / "metrics.json").read_text())["int8"]))
+        click.echo(_int8_line(metrics["int8"]))
 
 
 def _int8_line(int8: dict[str, Any]) -> str:
@@ -275,15 +274,9 @@ def status(run_dir: Path, watch: bool, interval: float) -> None:
 @click.argument("run_dir", type=click.Path(path_type=Path))
 def report(run_dir: Path) -> None:
     """Write report.html (self-contained), pareto.png, hypervolume.png and curves.png."""
-    from automl.errors import storage_errors
-    from automl.report.builder import write_report
-    from automl.run.finished import open_run
+    from automl.api import open_run
 
-    run = open_run(run_dir)
-    with storage_errors(
-        f"the report into {run_dir}", "the run is unchanged: free space, then retry"
-    ):
-        written = write_report(run)
+    written = open_run(run_dir).report()
     click.echo(f"report written: {', '.join(str(path) for path in written)}")
 
 
@@ -341,29 +334,19 @@ def study(
     """Re-measure the front on other devices, batch sizes and thread counts and pick the most
     accurate member per latency budget; kept in RUN/studies/NAME/ (study.csv,
     study_picks.csv, study.png), never overwriting an earlier study."""
-    from automl.errors import storage_errors
-    from automl.run.finished import open_run
-    from automl.study.folders import default_study_name, new_study_dir
-    from automl.study.measure import run_study, study_settings, write_study
+    from automl.api import open_run
 
-    devices = [part.strip() for part in device.split(",")]
-    kinds = [part.strip() for part in runtimes.split(",")]
-    forms = [part.strip() for part in quantize.split(",")]
-    settings = study_settings(devices, batch_sizes, threads, kinds, forms)
-    folder = new_study_dir(run_dir, name or default_study_name(settings))
-    run = open_run(run_dir)
-    rows, picks = run_study(run, settings, budgets_ms or [], progress=click.echo)
-    for pick in picks:
-        chosen = (
-            f"trial {pick.trial_id} ({pick.latency_ms:.4g} ms, val {pick.val_accuracy:.4f})"
-            if pick.trial_id is not None
-            else f"none (the fastest takes {pick.latency_ms:.4g} ms)"
-        )
-        click.echo(f"{pick.setting.label}, budget {pick.budget_ms:g} ms: {chosen}")
-    with storage_errors(
-        f"the study into {run_dir}", "the run is unchanged: free space, then retry"
-    ):
-        written = write_study(folder, rows, picks)
+    folder = open_run(run_dir).study(
+        devices=[part.strip() for part in device.split(",")],
+        batch_sizes=batch_sizes,
+        threads=threads,
+        budgets_ms=budgets_ms or [],
+        name=name,
+        runtimes=[part.strip() for part in runtimes.split(",")],
+        quantize=[part.strip() for part in quantize.split(",")],
+        progress=click.echo,
+    )
+    written = sorted(path for path in folder.iterdir() if path.is_file())
     click.echo(f"study written: {', '.join(str(path) for path in written)}")
 
 

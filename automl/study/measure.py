@@ -110,6 +110,14 @@ class BudgetPick:
     """None, as ``test_accuracy``, when no member fits."""
     test_accuracy: float | None
 
+    def describe(self) -> str:
+        chosen = (
+            f"trial {self.trial_id} ({self.latency_ms:.4g} ms, val {self.val_accuracy:.4f})"
+            if self.trial_id is not None
+            else f"none (the fastest takes {self.latency_ms:.4g} ms)"
+        )
+        return f"{self.setting.label}, budget {self.budget_ms:g} ms: {chosen}"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             **dataclasses.asdict(self.setting),
