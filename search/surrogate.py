@@ -35,6 +35,7 @@ class ForestSurrogate:
         return self._forest is not None
 
     def fit(self, features: np.ndarray, target: np.ndarray) -> None:
+        from sklearn import config_context
         from sklearn.ensemble import ExtraTreesRegressor  # imported on first use: 1 s
 
         forest = ExtraTreesRegressor(
@@ -45,7 +46,10 @@ class ForestSurrogate:
             random_state=self._seed,
             n_jobs=1,
         )
-        forest.fit(features, target)
+        # the checks of each tree's parameters cost a quarter of a fit on a search's few
+        # dozen points; the forest's own arguments are fixed above
+        with config_context(skip_parameter_validation=True):
+            forest.fit(features, target)
         self._forest = forest
 
     def predict(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,7 @@ start from an earlier run gets back to that run's hypervolume in a quarter of th
 
 from __future__ import annotations
 
+import functools
 import statistics
 
 import numpy as np
@@ -40,6 +41,13 @@ def _search(strategy: str, seed: int, evaluations: int = 64, warm=(), **more) ->
     return recorder
 
 
+@functools.cache
+def _plain_search(strategy: str, seed: int) -> Recorder:
+    """``_search`` with the defaults, run once per strategy and seed for the whole module:
+    several tests read the same runs (the recorders are only read)."""
+    return _search(strategy, seed)
+
+
 def _hypervolume_after(results: list[TrialResult], k: int) -> float:
     return synthetic_hypervolume(results[:k])
 
@@ -60,7 +68,7 @@ def _predicted_and_measured(
 
 def test_guided_beats_random_and_nsga2_at_64_evaluations() -> None:
     final = {
-        name: [synthetic_hypervolume(_search(name, seed).finished) for seed in SEEDS]
+        name: [synthetic_hypervolume(_plain_search(name, seed).finished) for seed in SEEDS]
         for name in ("guided", "nsga2", "random")
     }
     medians = {name: statistics.median(values) for name, values in final.items()}
@@ -69,7 +77,7 @@ def test_guided_beats_random_and_nsga2_at_64_evaluations() -> None:
 
 
 def test_latency_predictions_rank_like_the_measured_latencies() -> None:
-    recorder = _search("guided", seed=0)
+    recorder = _plain_search("guided", 0)
     pairs = _predicted_and_measured(recorder, "latency_ms")
     assert len(pairs) >= 50, f"only {len(pairs)} of 64 trials have a latency prediction"
     rho = spearmanr(*zip(*pairs, strict=True)).statistic
@@ -77,7 +85,7 @@ def test_latency_predictions_rank_like_the_measured_latencies() -> None:
 
 
 def test_warm_start_reaches_the_earlier_runs_hypervolume_in_a_quarter_of_its_budget() -> None:
-    first = _search("guided", seed=1)
+    first = _plain_search("guided", 1)
     genomes = dict(first.started)
     warm = tuple((genomes[r.trial_id], r) for r in first.finished)
     target = synthetic_hypervolume(first.finished)
@@ -91,7 +99,7 @@ def test_warm_start_reaches_the_earlier_runs_hypervolume_in_a_quarter_of_its_bud
 
 
 def test_every_ask_after_the_startup_is_screened_or_marked_explored() -> None:
-    recorder = _search("guided", seed=3)
+    recorder = _plain_search("guided", 3)
     late = recorder.notes[12:]
     explored = sum("explored" in notes for notes in late)
     screened = sum("log_ehvi" in notes for notes in late)
