@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from automl.api import search as search_in_process
 from tests.automl.test_cli import TINY, automl, write_config
 from tests.cli import automl_refusal
 from tests.conftest import FINISHED_RUN_CONFIG
@@ -72,10 +74,7 @@ def test_search_killed_with_sigkill_resumes_without_loss_or_repeats(tmp_path: Pa
     before = _finished(out / "trials.db")
     assert 3 <= len(before) < KILLED_BUDGET, f"killed at the wrong moment: {len(before)} finished"
 
-    again = automl(
-        "search", str(config), "--out", str(out), "--workers", "2", "--resume", cwd=tmp_path
-    )
-    assert again.returncode == 0, again.stderr
+    search_in_process(config, out=out, workers=2, resume=True, console=Console(quiet=True))
     with sqlite3.connect(out / "trials.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = conn.execute("SELECT trial_id, status, genome_hash FROM trials").fetchall()
@@ -192,17 +191,8 @@ def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:
     assert "RUNNING" not in statuses and "INTERRUPTED" in statuses, statuses
     for name in ("trials.csv", "pareto.csv", "pareto.png"):
         assert (out / name).is_file(), f"{name} was not written on Ctrl-C"
-    resumed = automl(
-        "search",
-        str(config),
-        "--out",
-        str(out),
-        "--budget",
-        str(len(statuses) + 2),
-        "--resume",
-        cwd=tmp_path,
-    )
-    assert resumed.returncode == 0, resumed.stderr
+    budget = len(statuses) + 2
+    search_in_process(config, out=out, budget=budget, resume=True, console=Console(quiet=True))
     with sqlite3.connect(out / "trials.db") as conn:
         statuses = [s for (s,) in conn.execute("SELECT status FROM trials")]
     assert set(statuses) <= FINISHED, "interrupted trials were not re-run"

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
 
+from automl.api import search as search_in_process
 from tests.cli import automl
 from tests.conftest import QUICK_LATENCY
 
@@ -59,8 +61,7 @@ def test_full_disk_stops_cleanly_keeps_the_store_valid_and_resumes(tmp_path, sma
     assert not list(run.rglob("*.partial*")), "a partial file was left on the full disk"
     moved = tmp_path / "run"
     shutil.copytree(run, moved)  # space again: the same run on a larger disk
-    resumed = automl("search", str(config), "--out", str(moved), "--resume")
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    search_in_process(config, out=moved, resume=True, console=Console(quiet=True))
     with sqlite3.connect(moved / "trials.db") as db:
         finished = db.execute("SELECT COUNT(*) FROM trials WHERE status IN "
                               "('COMPLETE', 'PRUNED', 'FAILED')").fetchone()[0]  # fmt: skip
