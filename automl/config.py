@@ -321,7 +321,9 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+        repeated = _repeated_key(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -329,12 +331,39 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ConfigError(f"{path}: YAML syntax error{where}: {problem}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+    if repeated:
+        raise ConfigError(f"{path}: {repeated}")
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise ConfigError(
             f"{path}: the top level must be a mapping of sections; got {type(raw).__name__}"
         )
     return raw
+
+
+def _repeated_key(text: str) -> str | None:
+    """A key given twice in one mapping, which YAML readers settle silently by keeping the
+    last value (two ``expansion:`` lines in one section): where, or None. Reads the node tree
+    only, so nothing is built from the text."""
+    nodes = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.SequenceNode):
+            nodes.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                nodes.append(value)
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                line = key.start_mark.line + 1
+                if key.value in first:
+                    return (
+                        f"key {key.value!r} given twice in one mapping, at lines "
+                        f"{first[key.value]} and {line}; keep one"
+                    )
+                first[key.value] = line
+    return None
 
 
 def validate_config(raw: dict[str, Any], source: str, schema: GeneSchema | None = None) -> Config:

@@ -43,6 +43,10 @@ BAD_CONFIGS = {
         r"`objectives.1`: input should be 'accuracy'",
     ),
     "top_level_list": ("- 1\n- 2\n", r"the top level must be a mapping"),
+    "repeated_key": (
+        "space:\n  depth: [1, 2]\n  width: [8, 16]\n  depth: [1, 3]\n",
+        r"key 'depth' given twice in one mapping, at lines 2 and 4; keep one",
+    ),
     "bool_for_int": (
         {"search": {"evaluations": True}},
         r"`search.evaluations`: input should be a valid integer; got True",
