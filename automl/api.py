@@ -180,8 +180,9 @@ class Run:
         settings = study_settings(devices, batch_sizes, threads, runtimes, quantize)
         folder = new_study_dir(self.path, name or default_study_name(settings))
         rows, picks = run_study(self._trained(), settings, list(budgets_ms), progress)
-        for pick in picks if progress else ():
-            progress(pick.describe())
+        if progress is not None:
+            for pick in picks:
+                progress(pick.describe())
         with storage_errors(
             f"the study into {self.path}", "the run is unchanged: free space, then retry"
         ):

@@ -160,13 +160,18 @@ class ConstraintsConfig(_Section):
     max_latency_ms: float | None = Field(None, gt=0)
     max_params: int | None = Field(None, ge=1)
     max_flops: int | None = Field(None, ge=1)
-    max_size_kb: float | None = Field(None, gt=0)
+    max_size_kb: float | None = Field(None, ge=0.001)
     """Kilobytes (1,000 bytes) of the exported float32 weights, as the ``size`` objective
-    counts them."""
+    counts them; at least one byte."""
 
     def limits(self) -> Constraints:
-        size = None if self.max_size_kb is None else round(self.max_size_kb * 1000)
-        return Constraints(self.max_latency_ms, self.max_params, self.max_flops, size)
+        size = None if self.max_size_kb is None else max(1, round(self.max_size_kb * 1000))
+        return Constraints(
+            max_latency_ms=self.max_latency_ms,
+            max_params=self.max_params,
+            max_flops=self.max_flops,
+            max_weight_bytes=size,
+        )
 
 
 class EvaluatorConfig(_Section):
@@ -344,25 +349,31 @@ def read_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 def _repeated_key(text: str) -> str | None:
     """A key given twice in one mapping, which YAML readers settle silently by keeping the
     last value (two ``expansion:`` lines in one section): where, or None. Reads the node tree
-    only, so nothing is built from the text."""
-    nodes = [yaml.compose(text, Loader=yaml.SafeLoader)]
+    only, so nothing is built from the text; an alias is followed once."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    nodes, seen = [(root, "")], set()
     while nodes:
-        node = nodes.pop()
+        node, path = nodes.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
-            nodes.extend(node.value)
+            nodes.extend((item, f"{path}.{i}") for i, item in enumerate(node.value))
         elif isinstance(node, yaml.MappingNode):
-            first: dict[str, int] = {}
+            first: dict[tuple[str, str], int] = {}
             for key, value in node.value:
-                nodes.append(value)
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                nodes.append((value, f"{path}.{name}"))
                 if not isinstance(key, yaml.ScalarNode):
                     continue
-                line = key.start_mark.line + 1
-                if key.value in first:
+                typed, line = (key.tag, key.value), key.start_mark.line + 1
+                if typed in first:
+                    where = f"`{path[1:]}`" if path else "the top level"
                     return (
-                        f"key {key.value!r} given twice in one mapping, at lines "
-                        f"{first[key.value]} and {line}; keep one"
+                        f"key {key.value!r} given twice in {where}, at lines "
+                        f"{first[typed]} and {line}; keep one"
                     )
-                first[key.value] = line
+                first[typed] = line
     return None
 
 

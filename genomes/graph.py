@@ -83,7 +83,8 @@ WEIGHT_BYTES = 4
 
 def count_weight_bytes(graph: nx.DiGraph) -> int:
     """Bytes of the exported weights: every parameter and every statistic inference reads, in
-    float32 (what ``model.onnx`` and the state dict hold, less their format's overhead)."""
+    float32, as the state dict (``weights.pt``) holds them less its step counters and format
+    overhead. An ONNX file can hold fewer, where its optimiser folds batch norms away."""
     numbers = sum(data["params"] + data["buffers"] for _, data in graph.nodes(data=True))
     return int(WEIGHT_BYTES * numbers)
 

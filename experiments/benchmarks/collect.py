@@ -26,10 +26,11 @@ The guided strategy's improvement box (`search.guided.reference: nadir`) was cho
 seeds with the code of commit 7665f1e (its table is in this file's history). With the code
 of 2026-11-27, a share of candidates bred from the front's members (`search.guided.local:
 0.5`) was tried there and was not better (median 0.6434 against 0.6539), so it stays 0; the
-first table below is that run. A Gaussian-process surrogate (`search.guided.surrogate: gp`) was tried on the
-same seeds with the code before commit 652ffcf (latency with dropout layers): median 0.5986
-against the forest's 0.5985 (seeds 100..104: GP 0.5989, 0.6286, 0.5986, 0.5854, 0.5948;
-forest 0.6116, 0.6235, 0.5985, 0.5979, 0.5900), so the forest stays the default; that run
+first table below is that run. A Gaussian-process surrogate (`search.guided.surrogate: gp`)
+was tried on the same seeds with the code before commit 652ffcf (latency with dropout
+layers): median 0.5986 against the forest's 0.5985 (seeds 100..104: GP 0.5989, 0.6286,
+0.5986, 0.5854, 0.5948; forest 0.6116, 0.6235, 0.5985, 0.5979, 0.5900), so the forest stays
+the default; that run
 stopped before writing its table, having no Optuna anchor (the benchmark now refuses such a
 method list up front). On the table problem, the same seeds with the code of 2026-11-28
 (second table below): the forest median 0.6830, the Gaussian process 0.6817, the forest with

@@ -66,7 +66,7 @@ class _Observation:
     operators: dict[str, float]
     error: float
     cost: float
-    """The other objective (latency, parameters or FLOPs), as measured."""
+    """The other objective (latency, parameters, FLOPs or weight bytes), as measured."""
     feasible: bool
     complete: bool
     own: bool
@@ -246,9 +246,9 @@ class Guided(NSGA2):
             from scipy.stats import norm
 
             score = score + norm.logcdf((limit - cost_mean) / cost_std)
-        # beyond a limit known before training: trained only where every candidate is
-        score = np.where(excess > 0, -1e9 * (1.0 + excess), score)
-        best = int(np.argmax(score))
+        # beyond a limit known before training: chosen only where every candidate is, and
+        # then the least beyond it
+        best = int(np.lexsort((-score, excess))[0])
         self._notes = {
             "candidates": float(len(candidates)),
             "predicted_accuracy": float(1.0 - error_mean[best]),

@@ -18,9 +18,10 @@ def trial_record(
     params: int,
     flops: int = 1000,
     test_accuracy: float | None = None,
+    weight_bytes: int | None = None,
 ) -> TrialRecord:
-    """A COMPLETE trial of a sampled genome with the given metrics; its weights are stored as
-    four bytes per parameter."""
+    """A COMPLETE trial of a sampled genome with the given metrics; its weights take four
+    bytes per parameter unless ``weight_bytes`` says otherwise."""
     genome = sample_genome(SYNTHETIC_SPACE, SYNTHETIC_PROBLEM, np.random.default_rng(trial_id))
     return TrialRecord(
         trial_id=trial_id,
@@ -40,5 +41,5 @@ def trial_record(
         worker=0,
         started_at=100.0 + trial_id,
         finished_at=101.0 + trial_id,
-        weight_bytes=4 * params,
+        weight_bytes=4 * params if weight_bytes is None else weight_bytes,
     )

@@ -45,7 +45,7 @@ BAD_CONFIGS = {
     "top_level_list": ("- 1\n- 2\n", r"the top level must be a mapping"),
     "repeated_key": (
         "space:\n  depth: [1, 2]\n  width: [8, 16]\n  depth: [1, 3]\n",
-        r"key 'depth' given twice in one mapping, at lines 2 and 4; keep one",
+        r"key 'depth' given twice in `space`, at lines 2 and 4; keep one",
     ),
     "bool_for_int": (
         {"search": {"evaluations": True}},
@@ -87,7 +87,7 @@ BAD_CONFIGS = {
     ),
     "size_limit_zero": (
         {"constraints": {"max_size_kb": 0}},
-        r"`constraints.max_size_kb`: input should be greater than 0; got 0",
+        r"`constraints.max_size_kb`: input should be greater than or equal to 0.001; got 0",
     ),
     "no_devices": (
         {"evaluator": {"devices": []}},

@@ -136,6 +136,7 @@ def test_a_size_limit_keeps_screened_children_within_it() -> None:
         if "log_ehvi" in notes
     ]
     assert screened, "no ask was screened"
+    assert max(sizes.values()) > limit, "no trial went beyond the limit: it bound nothing"
     assert max(screened) <= limit, f"screened children over {limit} bytes: {sorted(screened)}"
 
 
