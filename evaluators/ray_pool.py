@@ -173,6 +173,10 @@ class RayPool(WorkerPool):
             self._actors[slot.index] = self._start(slot)
         except self._ray.exceptions.RayTaskError as exc:
             result = self._failure(slot, started, f"worker raised: {exc.cause!r}")
+        except self._ray.exceptions.RayError as exc:  # its result lost with a dead node
+            result = self._failure(slot, started, f"worker result lost ({type(exc).__name__})")
+            self._ray.kill(self._actors[slot.index])
+            self._actors[slot.index] = self._start(slot)
         return self._finish(slot, result)
 
     def _check_timeouts(self) -> TrialResult | None:

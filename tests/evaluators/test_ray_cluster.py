@@ -27,7 +27,7 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 from ray.cluster_utils import Cluster  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
-BUDGET = 6
+BUDGET = 10
 HANG = 900
 """Seconds after which a wait counts as a hang."""
 
@@ -78,7 +78,7 @@ def test_a_search_on_a_cluster_survives_the_loss_of_a_node(
     try:
         deadline = time.monotonic() + HANG
         while (
-            finished_trials(run_dir) < 2 and time.monotonic() < deadline and search.poll() is None
+            finished_trials(run_dir) < 1 and time.monotonic() < deadline and search.poll() is None
         ):
             time.sleep(0.1)
         assert search.poll() is None, f"the search ended early: {search.stderr.read()[-2000:]}"
@@ -93,6 +93,8 @@ def test_a_search_on_a_cluster_survives_the_loss_of_a_node(
     assert [t[0] for t in trials] == list(range(BUDGET)), f"trials recorded: {trials}"
     failed = [t for t in trials if t[1] == "FAILED"]
     assert failed, f"no trial was lost with the second node: {trials}"
-    assert all("worker actor died" in (t[2] or "") for t in failed), failed
+    assert all(
+        "worker actor died" in (t[2] or "") or "worker result lost" in (t[2] or "") for t in failed
+    ), failed
     assert all(t[1] in ("COMPLETE", "PRUNED", "FAILED") for t in trials), trials
     assert len(failed) <= 2, f"more trials lost than the node held: {failed}"
