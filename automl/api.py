@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from automl.atomic import atomic_path
-from automl.config import Config, read_config_file, set_dotted, validate_config
+from automl.config import Config, set_dotted, validate_config
+from automl.config_file import read_config_file
 from automl.errors import ConfigError, DataError, storage_errors
 
 if TYPE_CHECKING:
