@@ -46,6 +46,8 @@ REFIT_GROWTH = 0.05
 at sizes that depend only on the count, on the trials first told, so a resumed search
 (which replays tells in their order) fits the same models as an uninterrupted one."""
 _STARTUP_POOL = 64
+_LIMIT_TRIES = 16
+"""Draws an exploration ask makes to find a network within the limits the graph decides."""
 _MIN_FIT = 3
 """Trained trials before the models predict anything."""
 FEATURES = "summary"
@@ -139,11 +141,7 @@ class Guided(NSGA2):
         """The surrogate's features (encoding plus log size), the latency model's, and the
         objectives that the graph gives exactly (parameters, FLOPs, weight bytes)."""
         graph = genome_to_graph(genome, self.context.problem)
-        exact = {
-            "params": float(count_params(graph)),
-            "flops": float(count_flops(graph)),
-            "size": float(count_weight_bytes(graph)),
-        }
+        exact = _exact(graph)
         size = [np.log(exact["params"] + 1.0), np.log(exact["flops"] + 1.0)]
         x = self._encoding.encode(genome)
         if FEATURES == "summary":
@@ -163,7 +161,7 @@ class Guided(NSGA2):
             genome = self._startup(trial_id, rng)
             self._note_prediction(genome)
         elif rng.random() < self._knobs.exploration:
-            genome = self.breed(rng) if rng.random() < 0.5 else self.operators.sample(rng)
+            genome = self._explored(rng)
             self._notes["explored"] = 1.0
             self._note_prediction(genome)
         else:
@@ -207,17 +205,46 @@ class Guided(NSGA2):
         self._notes[self._cost_note] = float(cost[0])
 
     def _startup(self, trial_id: int, rng: np.random.Generator) -> Genome:
-        """The Sobol point (of the first 64 not asked yet) whose size is farthest from the
-        sizes asked so far: the first trials span small to large networks."""
+        """The Sobol point (of the first 64 not asked yet, within the limits the graph decides
+        where any is) whose size is farthest from the sizes asked so far: the first trials
+        span small to large networks."""
         asked = self._asked_hashes()
         pool = [self._sobol.genome(i, rng) for i in range(_STARTUP_POOL)]
         pool = [g for g in pool if g.hash() not in asked] or [self.operators.sample(rng)]
-        sizes = np.array([self._log_flops(g) for g in pool])
+        exact = [_exact(genome_to_graph(g, self.context.problem)) for g in pool]
+        if self._graph_limits:
+            excess = np.array([self._known_excess(e) for e in exact])
+            keep = np.flatnonzero(excess == excess.min())
+            pool, exact = [pool[i] for i in keep], [exact[i] for i in keep]
+        sizes = np.log(np.array([e["flops"] for e in exact]) + 1.0)
         taken = [self._log_flops(g) for g in self._asked_genomes()]
         if not taken:
             return pool[0]
         distance = np.min(np.abs(sizes[:, None] - np.array(taken)[None, :]), axis=1)
         return pool[int(np.argmax(distance))]
+
+    def _explored(self, rng: np.random.Generator) -> Genome:
+        """An unscreened child or fresh sample: the first of a few draws within the limits
+        the graph decides, or the least beyond them."""
+        best, least = None, np.inf
+        for _ in range(_LIMIT_TRIES if self._graph_limits else 1):
+            genome = self.breed(rng) if rng.random() < 0.5 else self.operators.sample(rng)
+            if not self._graph_limits:
+                return genome
+            excess = self._known_excess(_exact(genome_to_graph(genome, self.context.problem)))
+            if excess == 0.0:
+                return genome
+            if excess < least:
+                best, least = genome, excess
+        return best
+
+    @property
+    def _graph_limits(self) -> bool:
+        """Whether a limit is set that the graph decides before training."""
+        limits = self.context.settings.constraints
+        return any(
+            x is not None for x in (limits.max_params, limits.max_flops, limits.max_weight_bytes)
+        )
 
     def _log_flops(self, genome: Genome) -> float:
         return float(np.log(count_flops(genome_to_graph(genome, self.context.problem)) + 1.0))
@@ -328,6 +355,15 @@ class Guided(NSGA2):
             nadir = float(points[non_dominated(points), 0].max())
             return np.array([min(1.0, 1.1 * nadir + 1e-3), 1.1 * slowest])
         return np.array([1.0, 1.1 * slowest])
+
+
+def _exact(graph) -> dict[str, float]:  # noqa: ANN001 - a networkx DiGraph
+    """The objectives the graph gives exactly: parameters, FLOPs, weight bytes."""
+    return {
+        "params": float(count_params(graph)),
+        "flops": float(count_flops(graph)),
+        "size": float(count_weight_bytes(graph)),
+    }
 
 
 def fit_size(observed: int) -> int:

@@ -12,6 +12,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from evaluators import TrialResult
+from genomes import count_weight_bytes, genome_to_graph, sample_genome
 from search import (
     SYNTHETIC_PROBLEM,
     SYNTHETIC_SPACE,
@@ -115,9 +116,9 @@ def test_with_parameters_as_the_other_objective_the_predictions_are_exact() -> N
     assert all(p == m for p, m in predicted), "parameters are known before training"
 
 
-def test_a_size_limit_keeps_screened_children_within_it() -> None:
-    """Weight bytes are known before training: a screened ask never trains a network beyond
-    ``max_weight_bytes`` (half the synthetic space's samples are larger)."""
+def test_a_size_limit_keeps_every_ask_within_it() -> None:
+    """Weight bytes are known before training: no ask, screened, startup or explored, trains
+    a network beyond ``max_weight_bytes``, although many samples of the space are larger."""
     limit = 15_000
     recorder = _search(
         "guided",
@@ -129,15 +130,28 @@ def test_a_size_limit_keeps_screened_children_within_it() -> None:
     predicted = _predicted_and_measured(recorder, "weight_bytes", note="predicted_size")
     assert len(predicted) >= 15, f"{len(predicted)} trials have a size prediction"
     assert all(p == m for p, m in predicted), "weight bytes are known before training"
-    sizes = {r.trial_id: r.weight_bytes for r in recorder.finished}
-    screened = [
-        sizes[trial_id]
-        for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
-        if "log_ehvi" in notes
+    rng = np.random.default_rng(5)
+    sampled = [
+        count_weight_bytes(
+            genome_to_graph(
+                sample_genome(SYNTHETIC_SPACE, SYNTHETIC_PROBLEM, rng), SYNTHETIC_PROBLEM
+            )
+        )
+        for _ in range(50)
     ]
-    assert screened, "no ask was screened"
-    assert max(sizes.values()) > limit, "no trial went beyond the limit: it bound nothing"
-    assert max(screened) <= limit, f"screened children over {limit} bytes: {sorted(screened)}"
+    beyond = sum(size > limit for size in sampled)
+    assert beyond >= 10, f"{beyond} of 50 samples beyond the limit: it would bind nothing"
+    kinds = {
+        trial_id: "screened"
+        if "log_ehvi" in notes
+        else "explored"
+        if "explored" in notes
+        else "startup"
+        for (trial_id, _), notes in zip(recorder.started, recorder.notes, strict=True)
+    }
+    assert set(kinds.values()) == {"screened", "explored", "startup"}, kinds
+    over = {r.trial_id: r.weight_bytes for r in recorder.finished if r.weight_bytes > limit}
+    assert not over, f"trials over {limit} bytes: {[(kinds[t], b) for t, b in over.items()]}"
 
 
 def _smooth(x: np.ndarray) -> np.ndarray:
