@@ -20,6 +20,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,ray,onnx,tpe,dataframe,bench]"
 	$(BIN)/python -m experiments.benchmarks.search_quality
+	$(BIN)/python -m experiments.benchmarks.ceiling --problem digits
+	$(BIN)/python -m experiments.benchmarks.ceiling --problem table
 	$(BIN)/python -m experiments.benchmarks.search_diagnosis
 	$(BIN)/python -m experiments.benchmarks.guidance_bench
 	$(BIN)/python -m experiments.benchmarks.pruning_regret

@@ -46,7 +46,7 @@ section's."""
 
 SECTIONS = [
     (SEARCH_QUALITY, ["search_quality_digits", "search_quality_digits_strategies"]),
-    (None, ["search_quality_table"]),
+    (None, ["search_quality_table", "ceiling_digits", "ceiling_table"]),
     (TUNING, ["search_quality_tuning", "search_quality_table_tuning"]),
     (None, ["search_diagnosis", "guidance", "latency_model", "pruning_regret", "engine"]),
     (None, ["recorder", "pruning", "evaluators", "data", "retrain", "runtimes"]),

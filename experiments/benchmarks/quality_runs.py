@@ -43,11 +43,11 @@ class Run:
     def hypervolume_after(self, k: int) -> float:
         """The score of the first ``k`` trials: their validation front, judged on test."""
 
-        return _score(self.points[:k])
+        return score_points(self.points[:k])
 
     def hypervolume_of_first_submitted(self, k: int) -> float:
         """The score of the first ``k`` trials in the order they were submitted."""
-        return _score(sorted(self.points, key=lambda p: p[6])[:k])
+        return score_points(sorted(self.points, key=lambda p: p[6])[:k])
 
     def hypervolume_at(self, seconds: float) -> float:
         """The score of the trials finished within ``seconds`` of the command's start."""
@@ -57,7 +57,7 @@ class Run:
         return self.hypervolume_after(len(self.points))
 
 
-def _score(points: list[tuple]) -> float:
+def score_points(points: list[tuple]) -> float:
     """Hypervolume of the trials non-dominated on validation, judged on test."""
     from search import non_dominated
 
