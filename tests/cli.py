@@ -4,12 +4,20 @@ a fresh interpreter."""
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 COMMAND = [sys.executable, "-m", "automl.cli"]
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """``preexec_fn`` for a child that a test interrupts with SIGINT: a test run in the
+    background (CI, ``nohup ... &``) inherits SIGINT ignored, and Python then never raises
+    KeyboardInterrupt; a terminal gives the default handling back."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def automl(

@@ -19,7 +19,7 @@ from rich.console import Console
 
 from automl.api import search as search_in_process
 from tests.automl.test_cli import TINY, automl, write_config
-from tests.cli import automl_refusal
+from tests.cli import automl_refusal, ctrl_c_as_in_a_terminal
 from tests.conftest import FINISHED_RUN_CONFIG
 
 pytestmark = pytest.mark.slow
@@ -176,8 +176,7 @@ def test_ctrl_c_stops_cleanly_and_the_run_can_resume(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        # as in a terminal: a test run in the background (CI) inherits SIGINT ignored
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     deadline = time.monotonic() + 120
     while len(_finished(out / "trials.db")) < 3 and time.monotonic() < deadline:

@@ -4,6 +4,7 @@ search is interrupted. Each test starts (and stops) a Ray of its own, so none ma
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import torch
 from evaluators import EvaluationSettings, TrialRequest, TrialResult, TrialStatus, noop_trial
 from evaluators.ray_session import SCRATCH_PREFIX, local_ray_resources
 from genomes import IntRange, SearchSpace, sample_genome
+from tests.cli import ctrl_c_as_in_a_terminal
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 from evaluators.ray_pool import RayPool  # noqa: E402
@@ -74,7 +76,7 @@ def test_closing_the_pool_removes_its_scratch_folder(
 
 
 INTERRUPTED_SEARCH = """
-    import sys, time
+    import faulthandler, signal, sys, time
     from pathlib import Path
     from evaluators import EvaluationSettings, TrialRequest
     from evaluators.ray_pool import RayPool
@@ -83,6 +85,7 @@ INTERRUPTED_SEARCH = """
     def endless(request, data, settings, state, worker):
         time.sleep(3600)
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # where it hangs, if it does
     data = make_training_data()
     temp_dir = Path(sys.argv[1])
     with RayPool(data, EvaluationSettings(), ["cpu"], evaluate=endless, temp_dir=temp_dir) as pool:
@@ -102,12 +105,21 @@ def test_an_interrupted_search_removes_the_scratch_folder(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     try:
         scratch = Path(search.stdout.readline().strip())
         assert scratch.name.startswith(SCRATCH_PREFIX), search.stderr.read()[-2000:]
         search.send_signal(signal.SIGINT)
-        _, stderr = search.communicate(timeout=120)
+        try:
+            _, stderr = search.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            search.send_signal(signal.SIGUSR1)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                search.communicate(timeout=10)  # the stacks written, it hangs on
+            search.kill()
+            stacks = search.communicate()[1]
+            pytest.fail(f"no exit within 120 s of SIGINT; its threads:\n{stacks[-6000:]}")
     finally:
         search.kill()
     assert "KeyboardInterrupt" in stderr, stderr[-2000:]
