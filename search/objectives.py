@@ -50,6 +50,12 @@ class Constraints:
     def active(self) -> bool:
         return any(limit is not None for limit, _ in self._limits())
 
+    @property
+    def known_before_training(self) -> bool:
+        """Whether a limit is set that the network graph decides (parameters, FLOPs, weight
+        bytes), so a candidate can be checked against it before it is trained."""
+        return any(x is not None for x in (self.max_params, self.max_flops, self.max_weight_bytes))
+
     def _limits(self) -> tuple[tuple[float | None, str], ...]:
         """Each limit with the result field it bounds."""
         return (

@@ -10,16 +10,12 @@ Run: .venv/bin/python -m experiments.benchmarks.ceiling --problem table [--seeds
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from experiments.benchmarks.common import write_fragment
-from experiments.benchmarks.quality_runs import score_points
-from experiments.benchmarks.scoring import front_hypervolume
+from experiments.benchmarks.quality_runs import read_run, score_points
 
 TARGET = 1.05
 
@@ -30,19 +26,10 @@ def cached_runs(workdir: Path, problem: str, seeds: range, evaluations: int) -> 
     for path in (workdir / "runs").glob(f"{problem}-*-{evaluations}.json"):
         slug, seed = path.stem[len(problem) + 1 :].rsplit("-", 2)[:2]
         if seed.isdigit() and int(seed) in seeds:
-            points = [tuple(p) for p in json.loads(path.read_text())["points"]]
-            found.setdefault(slug, {})[int(seed)] = points
+            found.setdefault(slug, {})[int(seed)] = read_run(path).points
     return {
         slug: [runs[s] for s in seeds] for slug, runs in found.items() if len(runs) == len(seeds)
     }
-
-
-def test_front(points: list[tuple]) -> float:
-    """The hypervolume of the trials non-dominated on test: chosen with the test split."""
-    from search import non_dominated
-
-    costs = np.array([[1.0 - p[1], p[2]] for p in points])
-    return front_hypervolume([(points[i][1], points[i][2]) for i in non_dominated(costs)], 1.0)
 
 
 def main() -> None:
@@ -66,7 +53,7 @@ def main() -> None:
     target = TARGET * medians[anchor]
     pooled = [[p for slug in runs for p in runs[slug][i]] for i in range(len(seeds))]
     on_validation = [score_points(p) for p in pooled]
-    on_test = [test_front(p) for p in pooled]
+    on_test = [score_points(p, chosen_on_test=True) for p in pooled]
     best_single = [max(score_points(runs[slug][i]) for slug in runs) for i in range(len(seeds))]
     rows = [
         f"| {seed} | {len(points)} | {v:.4f} | {b:.4f} | {t:.4f} |"

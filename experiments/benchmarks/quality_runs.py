@@ -57,13 +57,15 @@ class Run:
         return self.hypervolume_after(len(self.points))
 
 
-def score_points(points: list[tuple]) -> float:
-    """Hypervolume of the trials non-dominated on validation, judged on test."""
+def score_points(points: list[tuple], chosen_on_test: bool = False) -> float:
+    """Hypervolume of the trials non-dominated on validation (or, what no search can do, on
+    test), judged on test."""
     from search import non_dominated
 
     if not points:
         return 0.0
-    costs = np.array([[1.0 - p[0], p[2]] for p in points])
+    split = 1 if chosen_on_test else 0
+    costs = np.array([[1.0 - p[split], p[2]] for p in points])
     front = [points[i] for i in non_dominated(costs)]
     return front_hypervolume([(p[1], p[2]) for p in front], 1.0)
 
@@ -107,11 +109,16 @@ def _write_csv(path: Path, x: np.ndarray, y: np.ndarray) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
+def read_run(path: Path) -> Run:
+    """A run that ``cached`` wrote."""
+    data = json.loads(path.read_text())
+    return Run([tuple(p) for p in data["points"]], data["seconds"], data["epochs"])
+
+
 def cached(workdir: Path, key: str, make) -> Run:  # noqa: ANN001 - () -> Run
     path = workdir / "runs" / f"{key}.json"
     if path.exists():
-        data = json.loads(path.read_text())
-        return Run([tuple(p) for p in data["points"]], data["seconds"], data["epochs"])
+        return read_run(path)
     run = make()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(run)))

@@ -212,7 +212,7 @@ class Guided(NSGA2):
         pool = [self._sobol.genome(i, rng) for i in range(_STARTUP_POOL)]
         pool = [g for g in pool if g.hash() not in asked] or [self.operators.sample(rng)]
         exact = [_exact(genome_to_graph(g, self.context.problem)) for g in pool]
-        if self._graph_limits:
+        if self.context.settings.constraints.known_before_training:
             excess = np.array([self._known_excess(e) for e in exact])
             keep = np.flatnonzero(excess == excess.min())
             pool, exact = [pool[i] for i in keep], [exact[i] for i in keep]
@@ -226,25 +226,20 @@ class Guided(NSGA2):
     def _explored(self, rng: np.random.Generator) -> Genome:
         """An unscreened child or fresh sample: the first of a few draws within the limits
         the graph decides, or the least beyond them."""
-        best, least = None, np.inf
-        for _ in range(_LIMIT_TRIES if self._graph_limits else 1):
-            genome = self.breed(rng) if rng.random() < 0.5 else self.operators.sample(rng)
-            if not self._graph_limits:
-                return genome
+
+        def draw() -> Genome:
+            return self.breed(rng) if rng.random() < 0.5 else self.operators.sample(rng)
+
+        if not self.context.settings.constraints.known_before_training:
+            return draw()
+        drawn = []
+        for _ in range(_LIMIT_TRIES):
+            genome = draw()
             excess = self._known_excess(_exact(genome_to_graph(genome, self.context.problem)))
             if excess == 0.0:
                 return genome
-            if excess < least:
-                best, least = genome, excess
-        return best
-
-    @property
-    def _graph_limits(self) -> bool:
-        """Whether a limit is set that the graph decides before training."""
-        limits = self.context.settings.constraints
-        return any(
-            x is not None for x in (limits.max_params, limits.max_flops, limits.max_weight_bytes)
-        )
+            drawn.append((excess, len(drawn), genome))
+        return min(drawn)[2]
 
     def _log_flops(self, genome: Genome) -> float:
         return float(np.log(count_flops(genome_to_graph(genome, self.context.problem)) + 1.0))
