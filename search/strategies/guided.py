@@ -124,7 +124,7 @@ class Guided(NSGA2):
         cost = getattr(result, OBJECTIVES.get(self._cost).field)
         if not result.status.trained or result.val_accuracy is None or cost is None:
             return
-        features, operators, _ = self._describe(genome)
+        ((features, operators, _),) = self._describe([genome])
         self._observed[trial_id] = _Observation(
             trial_id,
             genome,
@@ -137,16 +137,20 @@ class Guided(NSGA2):
             own,
         )
 
-    def _describe(self, genome: Genome) -> tuple[np.ndarray, dict[str, float], dict[str, float]]:
-        """The surrogate's features (encoding plus log size), the latency model's, and the
-        objectives that the graph gives exactly (parameters, FLOPs, weight bytes)."""
-        graph = genome_to_graph(genome, self.context.problem)
-        exact = _exact(graph)
-        size = [np.log(exact["params"] + 1.0), np.log(exact["flops"] + 1.0)]
-        x = self._encoding.encode(genome)
+    def _describe(
+        self, genomes: list[Genome]
+    ) -> list[tuple[np.ndarray, dict[str, float], dict[str, float]]]:
+        """Per genome: the surrogate's features (encoding plus log size), the latency
+        model's, and the objectives that the graph gives exactly (parameters, FLOPs, weight
+        bytes). The encodings are summarised together: one call for all candidates of an ask."""
+        graphs = [genome_to_graph(g, self.context.problem) for g in genomes]
+        exact = [_exact(graph) for graph in graphs]
+        x = np.array([self._encoding.encode(g) for g in genomes]).reshape(len(genomes), -1)
         if FEATURES == "summary":
-            x = self._encoding.summarize(x)[0]
-        return np.concatenate([x, size]), operator_features(graph), exact
+            x = self._encoding.summarize(x)
+        size = np.log(np.array([[e["params"], e["flops"]] for e in exact]) + 1.0)
+        features = np.hstack([x, size.reshape(len(genomes), 2)])
+        return [(features[i], operator_features(graphs[i]), exact[i]) for i in range(len(genomes))]
 
     # -- ask ----------------------------------------------------------------------------
 
@@ -174,7 +178,7 @@ class Guided(NSGA2):
         the limits the graph decides (parameters, FLOPs, weight bytes), per genome: latency
         from the latency model, the others exactly from the graph."""
         self._refit()
-        described = [self._describe(g) for g in genomes]
+        described = self._describe(genomes)
         error_mean, error_std = self._surrogate.predict(np.array([d[0] for d in described]))
         if self._cost == "latency":
             cost_mean, cost_std = self._latency.predict([d[1] for d in described])
