@@ -37,6 +37,10 @@ OBJECTIVES.register("flops", Objective("flops", maximize=False))
 OBJECTIVES.register("size", Objective("weight_bytes", maximize=False))
 
 
+GRAPH_FIELDS = frozenset({"params", "flops", "weight_bytes"})
+"""The result fields that the network graph decides exactly, before any training."""
+
+
 @dataclass(frozen=True, slots=True)
 class Constraints:
     """Upper limits; a trial above one is infeasible by its relative excess."""
@@ -54,7 +58,7 @@ class Constraints:
     def known_before_training(self) -> bool:
         """Whether a limit is set that the network graph decides (parameters, FLOPs, weight
         bytes), so a candidate can be checked against it before it is trained."""
-        return any(x is not None for x in (self.max_params, self.max_flops, self.max_weight_bytes))
+        return any(limit is not None and field in GRAPH_FIELDS for limit, field in self._limits())
 
     def _limits(self) -> tuple[tuple[float | None, str], ...]:
         """Each limit with the result field it bounds."""
